@@ -1,0 +1,42 @@
+# The two set-up commands are `make app` and `make test`; everything they need is installed here.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8501
+
+.PHONY: app test lint format bench venv system-deps clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# PostgreSQL, Chromium and LibreOffice for the storage, browser and export tests (Debian).
+system-deps:
+	@bash .ci/system-deps.sh
+
+app: venv
+	-$(BIN)/planner data check
+	$(BIN)/streamlit run planner/app/app.py --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+test: venv system-deps
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check planner tests bench
+	$(BIN)/ruff format --check planner tests bench
+
+format: venv
+	$(BIN)/ruff format planner tests bench
+	$(BIN)/ruff check --fix planner tests bench
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache reports/*.csv reports/*.xlsx reports/screenshots

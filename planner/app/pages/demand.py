@@ -1,0 +1,63 @@
+"""Demand: choropleth of a need and measure by area, the table beside it, sources under it."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from planner.app import cache
+from planner.maps import choropleth
+
+MEASURES = {
+    "Estimated demand (people per year)": ("estimated", "{:,.0f}"),
+    "Recorded (per year)": ("recorded", "{:,.0f}"),
+    "Rate per 100,000 residents": ("rate_per_100k", "{:,.1f}"),
+    "Rate per 100,000 women aged 16+": ("rate_per_100k_women_16plus", "{:,.1f}"),
+}
+
+st.title("Demand for victim support")
+with cache.shown_errors():
+    data = cache.planner_data()
+    needs = {spec.label: key for key, spec in data.assumptions.needs.items()}
+    left, right = st.columns(2)
+    need = needs[left.selectbox("Need", list(needs))]
+    spec = data.assumptions.needs[need]
+    choices = [m for m in MEASURES if spec.women_16plus_rate or "women" not in m]
+    measure_label = right.selectbox("Measure", choices)
+    column, fmt = MEASURES[measure_label]
+    table = cache.demand(None, cache._data_key())
+    rows = table[table["need"] == need]
+    first = rows.dropna(subset=["period_end"]).iloc[0]
+    period = f"{first['period_start']} to {first['period_end']}"
+    if spec.averaging_years > 1:
+        period += f" (mean of {spec.averaging_years} years)"
+    st.subheader(f"{spec.label}: {measure_label.lower()}, {period}")
+    map_col, table_col = st.columns([3, 2])
+    with map_col:
+        fmap = choropleth(
+            cache.area_map_layer(),
+            rows.assign(note=rows["status"]),
+            value_column=column,
+            legend=measure_label,
+            number_format=fmt,
+            note_column="note",
+        )
+        st_folium(fmap, height=520, use_container_width=True, returned_objects=[])
+    with table_col:
+        shown = rows[["area_name", column, "status"]].rename(
+            columns={"area_name": "Borough", column: measure_label, "status": "Status"}
+        )
+        st.dataframe(
+            shown.sort_values(measure_label, ascending=False, na_position="last"),
+            hide_index=True,
+            height=520,
+            column_config={measure_label: st.column_config.NumberColumn(format="%.1f")},
+        )
+    london = rows[column].sum(min_count=1) if column in ("recorded", "estimated") else None
+    if london is not None:
+        st.metric(f"All assessed areas: {measure_label.lower()}", f"{london:,.0f}")
+    st.caption(f"**Measure:** {spec.measure}.")
+    st.caption(
+        f"**Estimated** = recorded ÷ reporting rate {spec.reporting_rate.value:.1%} × take-up "
+        f"share {spec.take_up_share.value:.0%}. {spec.reporting_rate.source}."
+    )
+    st.caption(f"**Source:** {first['source']}. **Population:** Census 2021 usual residents.")
+    st.caption(" · ".join(cache.attributions()))

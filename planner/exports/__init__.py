@@ -1,0 +1,1 @@
+"""Exports: workbooks and files built in code and returned as bytes."""

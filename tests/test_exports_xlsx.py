@@ -1,0 +1,33 @@
+import io
+
+import openpyxl
+import pandas as pd
+
+from planner.exports.xlsx import workbook_bytes
+
+
+def test_formula_like_text_is_stored_as_text_and_numbers_as_numbers():
+    frame = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x")', "+44 20 7946 0000", "-minus", "@SUM(A1)", "ok"],
+            "count": [1, 2, 3, 4, float("nan")],
+        }
+    )
+    data = workbook_bytes({"T": ("A table", frame, {"count": "#,##0"})})
+    ws = openpyxl.load_workbook(io.BytesIO(data))["T"]
+    assert ws["A1"].value == "A table"
+    assert [c.value for c in ws[2]] == ["name", "count"]
+    for row in ws.iter_rows(min_row=3, max_row=6):
+        assert row[0].data_type == "s"
+        assert isinstance(row[1].value, int)
+        assert row[1].number_format == "#,##0"
+    assert ws["A3"].value == '=HYPERLINK("http://x")'
+    assert ws["B7"].value is None
+    assert ws.freeze_panes == "A3"
+    assert ws.auto_filter.ref == "A2:B7"
+    assert ws.column_dimensions["A"].width >= 20
+    # the raw XML holds no formula element at all
+    import zipfile
+
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
