@@ -2,15 +2,104 @@
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import math
+from functools import cache
+from importlib.resources import files
 
-import branca.colormap as cm
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
 
 NO_VALUE_COLOUR = "#bdbdbd"
 LONDON_CENTRE = (51.49, -0.11)
+PALETTE = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
+"""Five sequential classes (ColorBrewer Oranges), light = low."""
+
+
+@cache
+def _packaged_leaflet() -> tuple[str, str]:
+    """Leaflet's JS and CSS as data URLs, from the ``django-js-lib-leaflet`` wheel (BSD-2)."""
+    folder = files("js_lib_leaflet") / "static" / "js_lib_leaflet"
+    js = base64.b64encode((folder / "leaflet.js").read_bytes()).decode()
+    css_text = (folder / "leaflet.css").read_text(encoding="utf-8")
+    for image in ("layers.png", "layers-2x.png", "marker-icon.png"):
+        data = base64.b64encode((folder / "images" / image).read_bytes()).decode()
+        css_text = css_text.replace(f"images/{image}", f"data:image/png;base64,{data}")
+    css = base64.b64encode(css_text.encode()).decode()
+    return f"data:text/javascript;base64,{js}", f"data:text/css;base64,{css}"
+
+
+def self_contained(fmap: folium.Map) -> folium.Map:
+    """Make a map load Leaflet from the installed package instead of a CDN.
+
+    The map then renders with no internet (offline deployments, exported HTML, tests) and
+    needs no jQuery or Bootstrap: the maps here use only core Leaflet (GeoJSON, tooltips,
+    layer control, circle markers). Background tiles still need the network.
+    """
+    js, css = _packaged_leaflet()
+    fmap.default_js = [("leaflet", js)]
+    fmap.default_css = [("leaflet_css", css)]
+    return fmap
+
+
+class Legend(MacroElement):
+    """A legend drawn as a Leaflet control: plain HTML, no external scripts (works offline)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "planner-legend");
+                div.innerHTML = {{ this.html_json }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, entries: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        rows = "".join(
+            f'<div><span style="display:inline-block;width:14px;height:14px;'
+            f"background:{colour};border:1px solid #777;margin-right:6px;"
+            f'vertical-align:middle"></span>{html.escape(label)}</div>'
+            for colour, label in entries
+        )
+        box = (
+            '<div style="background:white;padding:6px 8px;border-radius:4px;'
+            'box-shadow:0 0 4px rgba(0,0,0,.3);font:12px sans-serif;line-height:18px">'
+            f"<b>{html.escape(title)}</b>{rows}</div>"
+        )
+        self.html_json = json.dumps(box)
+
+
+def class_breaks(values: pd.Series, classes: int = len(PALETTE)) -> list[float]:
+    """Upper bounds of equal-interval classes over the values (no breaks for no values)."""
+    shown = values.dropna()
+    if shown.empty:
+        return []
+    low, high = float(shown.min()), float(shown.max())
+    if high <= low:
+        return [high]
+    return list(np.linspace(low, high, classes + 1)[1:])
+
+
+def colour_for(value: float | None, breaks: list[float]) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or not breaks:
+        return NO_VALUE_COLOUR
+    index = int(np.searchsorted(breaks, value, side="left"))
+    return PALETTE[min(index, len(PALETTE) - 1)]
 
 
 def _format(value: float, fmt: str) -> str:
@@ -40,13 +129,7 @@ def choropleth(
         values, on="area_code", how="left", suffixes=("", "_v")
     )
     numbers = pd.to_numeric(joined[value_column], errors="coerce")
-    shown = numbers.dropna()
-    low, high = (float(shown.min()), float(shown.max())) if len(shown) else (0.0, 1.0)
-    if high <= low:
-        high = low + 1.0
-    colours = cm.LinearColormap(
-        ["#fff5eb", "#fdae6b", "#e6550d", "#7f2704"], vmin=low, vmax=high, caption=legend
-    )
+    breaks = class_breaks(numbers)
     text = [
         note if math.isnan(v) and note_column else _format(v, number_format)
         for v, note in zip(
@@ -72,7 +155,7 @@ def choropleth(
         value = feature["properties"]["value"]
         missing = value is None or (isinstance(value, float) and math.isnan(value))
         return {
-            "fillColor": NO_VALUE_COLOUR if missing else colours(value),
+            "fillColor": NO_VALUE_COLOUR if missing else colour_for(value, breaks),
             "color": "#555555",
             "weight": 0.8,
             "fillOpacity": 0.45 if missing else 0.75,
@@ -88,7 +171,18 @@ def choropleth(
             fields=["area_name", "shown"], aliases=["", legend], sticky=True
         ),
     ).add_to(fmap)
-    colours.add_to(fmap)
+    lows = [float(numbers.min()), *breaks[:-1]]
+    entries = [
+        (
+            PALETTE[i if len(breaks) > 1 else -1],
+            f"{_format(lo, number_format)} to {_format(hi, number_format)}",
+        )
+        for i, (lo, hi) in enumerate(zip(lows, breaks, strict=True))
+    ]
+    if numbers.isna().any():
+        entries.append((NO_VALUE_COLOUR, "not assessed (see tooltip)"))
+    Legend(legend, entries).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
+    self_contained(fmap)
     fmap.fit_bounds([[b[1], b[0]] for b in (layer.total_bounds[:2], layer.total_bounds[2:])])
     return fmap

@@ -6,7 +6,7 @@ st.set_page_config(page_title="Victim Services Commissioning Planner", layout="w
 
 pages = {
     "Understand demand": [
-        st.Page("pages/demand.py", title="Demand", icon=":material/map:", default=True),
+        st.Page("pages/demand.py", title="Demand", default=True),
     ],
 }
 st.navigation(pages).run()

@@ -49,7 +49,7 @@ with cache.shown_errors():
             shown.sort_values(measure_label, ascending=False, na_position="last"),
             hide_index=True,
             height=520,
-            column_config={measure_label: st.column_config.NumberColumn(format="%.1f")},
+            column_config={measure_label: st.column_config.NumberColumn(format="localized")},
         )
     london = rows[column].sum(min_count=1) if column in ("recorded", "estimated") else None
     if london is not None:
