@@ -21,6 +21,7 @@ system-deps:
 
 app: venv
 	-$(BIN)/planner data check
+	-$(BIN)/planner registry init
 	$(BIN)/streamlit run planner/app/app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 

@@ -80,3 +80,121 @@ def copy_layer(tmp_path):
         return dst_dir / src_shp.name
 
     return copy
+
+
+# --- PostgreSQL: a real server on a free local port, started once per test session ----------
+
+import glob  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import uuid  # noqa: E402
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    which = shutil.which("initdb")
+    return Path(which).parent if which else None
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    bindir = _postgres_bin()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/system-deps.sh should install it")
+        pytest.skip("PostgreSQL is not installed (make test installs it)")
+    root = Path(tempfile.mkdtemp(prefix="planner-pg-"))
+    root.chmod(0o755)
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    data = root / "data"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    subprocess.run(
+        _as_postgres(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "--auth=trust",
+                "-U",
+                "postgres",
+                "--encoding=UTF8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        _as_postgres(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(root / "log"),
+                "-w",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_database(postgres_url):
+    """A fresh, empty database on the session's server; dropped after the test."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    dsn = postgres_url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(f"{dsn}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{postgres_url}/{name}"
+    with psycopg.connect(f"{dsn}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def validation_ctx(data_dir):
+    from planner.registry.setup import validation_context
+    from planner.settings import load_settings
+
+    return validation_context(load_settings({"PLANNER_DATA_DIR": str(data_dir)}))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def registry(request, tmp_path, validation_ctx):
+    """An empty, migrated registry on SQLite and on PostgreSQL."""
+    from planner.registry.service import Registry
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+    reg = Registry.open(validation_ctx, url)
+    yield reg
+    reg.engine.dispose()

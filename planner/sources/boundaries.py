@@ -138,3 +138,28 @@ def lsoa_area_lookup(data_dir: Path, area_set: AreaSet) -> dict[str, str]:
     known = set(area_set.codes)
     attrs = attrs[attrs["LAD22CD"].isin(known)]
     return dict(zip(attrs["LSOA21CD"], attrs["LAD22CD"], strict=True))
+
+
+def area_locator(areas: gpd.GeoDataFrame, *, tolerance_m: float = 100.0):
+    """A function (longitude, latitude) → area code, or None outside every area.
+
+    A point within ``tolerance_m`` of an area (on the river, a bridge, a boundary) counts as in
+    the nearest area.
+    """
+    from pyproj import Transformer
+
+    to_bng = Transformer.from_crs(MAP_CRS, ANALYSIS_CRS, always_xy=True)
+    geoms = areas.to_crs(ANALYSIS_CRS).geometry.values
+    codes = list(areas["area_code"])
+    tree = shapely.STRtree(geoms)
+
+    def locate(longitude: float, latitude: float) -> str | None:
+        x, y = to_bng.transform(longitude, latitude)
+        point = shapely.Point(x, y)
+        inside = tree.query(point, predicate="within")
+        if len(inside):
+            return codes[int(inside[0])]
+        near = tree.query_nearest(point, max_distance=tolerance_m)
+        return codes[int(near[0])] if len(near) else None
+
+    return locate

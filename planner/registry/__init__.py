@@ -1,0 +1,1 @@
+"""The service registry: storage, validation, roles, audit, and its import/export formats."""

@@ -1,0 +1,86 @@
+"""The database: engine from settings, schema by Alembic migration, sessions.
+
+SQLite (a file in the user data folder) is the embedded default; PostgreSQL when
+``DATABASE_URL`` says so. The same migrations run on both.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from planner.errors import PlannerError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseError(PlannerError):
+    """The database cannot be reached or is not at the expected schema."""
+
+
+def default_database_url() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    folder = Path(base) / "planner"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'registry.sqlite'}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (default: DATABASE_URL, else the SQLite file in the user folder)."""
+    url = url or os.environ.get("DATABASE_URL") or default_database_url()
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    try:
+        engine = create_engine(url, future=True)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        raise DatabaseError(f"DATABASE_URL {url!r} is not usable: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA busy_timeout = 5000")
+            cursor.close()
+
+    return engine
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (creates it on a new database)."""
+    cfg = _alembic_config()
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        raise DatabaseError(
+            f"Cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
+            f"{exc.orig}. Check DATABASE_URL."
+        ) from exc
+
+
+def schema_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_initialised(engine: Engine) -> bool:
+    return "services" in inspect(engine).get_table_names()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

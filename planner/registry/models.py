@@ -1,0 +1,182 @@
+"""SQLAlchemy 2 models of the registry. Schema changes go through Alembic migrations.
+
+Identifiers are UUID strings, so records keep their identity through Excel and Open Referral
+UK round trips. Multi-valued controlled fields (needs, stages, specialisms, channels, age groups,
+languages, accreditations) are rows of ``service_terms``; areas covered (with an optional
+capacity split) are rows of ``service_areas``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+TERM_KINDS = ("need", "stage", "specialism", "channel", "age_group", "language", "accreditation")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    charity_number: Mapped[str | None] = mapped_column(String(20))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    services: Mapped[list[Service]] = relationship(back_populates="organisation")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Service(Base):
+    __tablename__ = "services"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(500))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # nullable: a draft may be incomplete; submitting or approving requires every field
+    service_type: Mapped[str | None] = mapped_column(String(40))
+    referral_route: Mapped[str | None] = mapped_column(String(40))
+    without_police_report: Mapped[bool | None] = mapped_column(Boolean)
+    gender: Mapped[str] = mapped_column(String(20), default="any")
+    all_areas: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity_per_year: Mapped[int | None] = mapped_column(Integer)
+    staff_fte: Mapped[float | None] = mapped_column(Float)
+    hours: Mapped[str | None] = mapped_column(String(200))
+    supervision: Mapped[bool] = mapped_column(Boolean, default=False)
+    accredited_training: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="services")
+    areas: Mapped[list[ServiceArea]] = relationship(
+        cascade="all, delete-orphan", order_by="ServiceArea.area_code"
+    )
+    terms: Mapped[list[ServiceTerm]] = relationship(
+        cascade="all, delete-orphan", order_by="(ServiceTerm.kind, ServiceTerm.value)"
+    )
+    sites: Mapped[list[Site]] = relationship(cascade="all, delete-orphan", order_by="Site.id")
+    contracts: Mapped[list[Contract]] = relationship(
+        cascade="all, delete-orphan", order_by="Contract.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ServiceArea(Base):
+    """An area a service covers, with the provider's capacity split if it gave one."""
+
+    __tablename__ = "service_areas"
+
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    capacity_share: Mapped[int | None] = mapped_column(Integer)
+
+
+class ServiceTerm(Base):
+    """One controlled value of a multi-valued field (kind: need, stage, specialism, ...)."""
+
+    __tablename__ = "service_terms"
+
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    __table_args__ = (Index("ix_service_terms_kind_value", "kind", "value"),)
+
+
+class Site(Base):
+    """A place where a service is delivered. Confidential sites (refuges) never leave the
+    registry below area level."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    area_code: Mapped[str] = mapped_column(String(9))
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Contract(Base):
+    __tablename__ = "contracts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), index=True)
+    funding_status: Mapped[str] = mapped_column(String(20))
+    commissioner: Mapped[str | None] = mapped_column(String(200))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    annual_value_gbp: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """One change: who, when, what, and the record before and after (JSON snapshots)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(20))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)

@@ -1,0 +1,59 @@
+"""Controlled vocabularies (``data/vocabularies.toml``): accepted keys and their labels."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from planner.errors import ConfigError
+from planner.settings import REPO_ROOT
+
+VOCAB_FILE = REPO_ROOT / "data" / "vocabularies.toml"
+LISTS = (
+    "needs",
+    "service_types",
+    "stages",
+    "specialisms",
+    "channels",
+    "age_groups",
+    "genders",
+    "accreditations",
+    "referral_routes",
+    "funding_statuses",
+    "registration_statuses",
+    "roles",
+)
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    lists: dict[str, dict[str, str]]
+
+    def keys(self, name: str) -> list[str]:
+        return list(self.lists[name])
+
+    def label(self, name: str, key: str) -> str:
+        return self.lists[name].get(key, key)
+
+    def key_for(self, name: str, text: str) -> str | None:
+        """The key for a key or a label (case-insensitive), or None."""
+        folded = str(text).strip().casefold()
+        for key, label in self.lists[name].items():
+            if folded in (key.casefold(), label.casefold()):
+                return key
+        return None
+
+
+@cache
+def load_vocabularies(path: Path = VOCAB_FILE) -> Vocabularies:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"Vocabulary file {path} cannot be read: {exc}") from exc
+    missing = [name for name in LISTS if name not in raw]
+    unknown = [name for name in raw if name not in LISTS]
+    if missing or unknown:
+        raise ConfigError(f"{path}: missing lists {missing}, unknown lists {unknown}")
+    return Vocabularies({name: dict(raw[name]) for name in LISTS})

@@ -1,0 +1,165 @@
+"""`planner registry ...` and `planner users add`, run as a user runs them."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from planner.settings import REPO_ROOT
+
+PLANNER = Path(sys.executable).parent / "planner"
+
+
+@pytest.fixture
+def env(tmp_path, data_dir):
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith("PLANNER_") and k != "DATABASE_URL"
+    }
+    base["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    return base
+
+
+def run(env, *args, stdin: str | None = None):
+    return subprocess.run(
+        [str(PLANNER), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        input=stdin,
+        timeout=300,
+    )
+
+
+def test_init_loads_the_demo_once_then_exports(env, tmp_path):
+    first = run(env, "registry", "init")
+    assert first.returncode == 0, first.stderr
+    assert "Loaded the demonstration registry (fictional providers): 151 service(s)" in (
+        first.stdout
+    )
+    assert (tmp_path / "xdg" / "planner" / "registry.sqlite").is_file()
+    again = run(env, "registry", "init")
+    assert "(151 services)" in again.stdout and "Loaded" not in again.stdout
+    out = tmp_path / "oruk.json"
+    exported = run(env, "registry", "export", "--format", "oruk", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert "Wrote 151 services (151 are demonstration data)" in exported.stdout
+    assert len(json.loads(out.read_text())) == 151
+    xlsx = tmp_path / "registry.xlsx"
+    assert run(env, "registry", "export", "--out", str(xlsx)).returncode == 0
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb["Services"].max_row == 152
+    assert wb["Instructions"]["A2"].value == "DEMONSTRATION DATA"
+
+
+def test_template_import_failure_report_and_approve(env, tmp_path):
+    assert run(env, "registry", "init", "--no-demo").returncode == 0
+    template = tmp_path / "t.xlsx"
+    assert run(env, "registry", "template", "--out", str(template)).returncode == 0
+    wb = openpyxl.load_workbook(template)
+    header = [c.value for c in wb["Services"][1]]
+    wb["Organisations"].append(["ORG1", "Alpha Aid"])
+    row = {
+        "id": "S1",
+        "organisation_id": "ORG1",
+        "name": "Alpha helpline",
+        "service_type": "helpline",
+        "referral_route": "self_referral",
+        "without_police_report": "yes",
+        "all_areas": "yes",
+        "needs: hate_crime": "yes",
+        "status": "submitted",
+        "capacity_per_year": "many",
+    }
+    wb["Services"].append([row.get(h) for h in header])
+    wb.save(template)
+    report = tmp_path / "problems.xlsx"
+    failed = run(env, "registry", "import", str(template), "--report", str(report))
+    assert failed.returncode == 1
+    assert "Services row 2, capacity_per_year: expected a number" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert openpyxl.load_workbook(report)["Problems"].max_row == 2
+    wb = openpyxl.load_workbook(template)
+    wb["Services"]["J2"] = None if header[9] == "capacity_per_year" else wb["Services"]["J2"].value
+    wb.save(template)
+    ok = run(env, "registry", "import", str(template))
+    assert ok.returncode == 0, ok.stderr
+    assert "1 service(s) created" in ok.stdout
+    exported = tmp_path / "all.json"
+    run(env, "registry", "export", "--format", "oruk", "--out", str(exported))
+    service_id = json.loads(exported.read_text())[0]["id"]
+    approved = run(env, "registry", "approve", service_id)
+    assert approved.returncode == 0, approved.stderr
+    assert "Approved Alpha helpline" in approved.stdout
+    missing = run(env, "registry", "approve", "00000000-0000-0000-0000-000000000000")
+    assert missing.returncode == 1 and "No service with id" in missing.stderr
+
+
+def test_users_add(env):
+    assert run(env, "registry", "init", "--no-demo").returncode == 0
+    ok = run(
+        env,
+        "users",
+        "add",
+        "carol",
+        "--role",
+        "commissioner",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "Added commissioner carol" in ok.stdout
+    bad = run(
+        env,
+        "users",
+        "add",
+        "pat",
+        "--role",
+        "provider",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
+    assert bad.returncode == 1 and "give --org" in bad.stderr
+    nope = run(
+        env,
+        "users",
+        "add",
+        "pat",
+        "--role",
+        "provider",
+        "--org",
+        "Nobody",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
+    assert nope.returncode == 1 and "no organisation 'Nobody'" in nope.stderr
+
+
+def test_non_excel_upload_is_a_message(env, tmp_path):
+    fake = tmp_path / "registry.xlsx"
+    fake.write_bytes(b"%PDF-1.4 hello")
+    result = run(env, "registry", "import", str(fake))
+    assert result.returncode == 1
+    assert "is a PDF, not an Excel workbook (.xlsx)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_cli_on_postgresql(env, postgres_database):
+    env["DATABASE_URL"] = postgres_database
+    result = run(env, "registry", "init")
+    assert result.returncode == 0, result.stderr
+    assert "postgresql+psycopg://postgres@127.0.0.1" in result.stdout
+    assert "151 service(s)" in result.stdout
+
+
+def test_unreachable_database_is_a_message(env):
+    env["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:9/none"
+    result = run(env, "registry", "init")
+    assert result.returncode == 1
+    assert "Cannot reach the database" in result.stderr and "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
