@@ -33,7 +33,10 @@ THRESHOLDS = (
     "over_provision",
     "contract_end_window_months",
     "access_distance_km",
+    "access_gap_share",
+    "stale_after_months",
 )
+SPECIALIST_KINDS = ("specialism", "age_group", "service_type")
 
 
 class _Strict(BaseModel):
@@ -58,13 +61,31 @@ class Share(Sourced):
 
 class Need(_Strict):
     label: Text
+    phrase: Text
+    """How a sentence names the need: "support for <phrase>"."""
     measure: Text
     police_recorded: bool
     women_16plus_rate: bool
     averaging_years: int = Field(ge=1, le=10)
     required_stages: list[Literal[STAGES]]  # type: ignore[valid-type]
+    required_specialist: list[str] = []
+    """Specialist provision every area needs for this need: "specialism:lgbt_plus",
+    "age_group:children" or "service_type:isva"."""
+    no_report_route_required: bool = False
+    """Most victims never report: an area needs a service reachable without a police report."""
     reporting_rate: Share
     take_up_share: Share
+
+    @model_validator(mode="after")
+    def _specialist_form(self) -> Need:
+        for item in self.required_specialist:
+            kind, _, value = item.partition(":")
+            if kind not in SPECIALIST_KINDS or not value:
+                raise ValueError(
+                    f"required_specialist entry {item!r} must look like 'specialism:lgbt_plus', "
+                    "'age_group:children' or 'service_type:isva'"
+                )
+        return self
 
 
 class Benchmark(Sourced):

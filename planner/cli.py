@@ -264,6 +264,67 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyse(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import json
+
+    from planner.analysis import open_for_analysis, run_analysis, worst_areas
+    from planner.demand import parse_period
+
+    period = parse_period(args.period) if args.period else None
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError as exc:
+        raise PlannerError(f"--as-of {args.as_of!r} is not a date like 2026-11-29") from exc
+    out = Path(args.out) if args.out else None
+    if out and out.suffix.lower() not in (".csv", ".json"):
+        raise PlannerError(f"--out {out}: use a file name ending .csv or .json")
+    data, registry = open_for_analysis(_settings())
+    analysis = run_analysis(
+        data, registry, period_end=period, as_of=as_of, access=not args.no_access
+    )
+    result = analysis.result
+    services = len(analysis.tables.services)
+    demo = " (demonstration registry)" if analysis.demo else ""
+    print(
+        f"Coverage of {len(data.area_set.areas)} areas x {len(data.assumptions.needs)} needs "
+        f"by {services} approved services{demo}, as of {analysis.as_of.isoformat()}."
+    )
+    print("\nFlags by kind:")
+    counts = result.flag_counts()
+    severity = result.flags.groupby("flag")["severity"].agg(
+        lambda s: ", ".join(f"{k} {v}" for k, v in s.value_counts().sort_index().items())
+    )
+    for kind, n in counts.items():
+        print(f"  {kind:<20} {n:>5}   {severity.get(kind, '')}")
+    print(f"  {'total':<20} {int(counts.sum()):>5}")
+    print("\nWorst five areas (high-severity flags, then medium, then mean coverage):")
+    for row in worst_areas(result).itertuples(index=False):
+        ratio = "-" if row.mean_ratio != row.mean_ratio else f"{row.mean_ratio:.0%}"
+        print(
+            f"  {row.area_name:<24} high {int(row.high):>3}  medium {int(row.medium):>3}  "
+            f"mean coverage {ratio}"
+        )
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".csv":
+            result.flags.to_csv(out, index=False)
+        else:
+            tables = {
+                name: getattr(result, name)
+                for name in ("coverage", "flags", "stages", "access", "benchmarks", "data_quality")
+            }
+            payload = {
+                name: json.loads(frame.to_json(orient="records", date_format="iso"))
+                for name, frame in tables.items()
+            }
+            payload["method"] = result.method
+            payload["as_of"] = analysis.as_of.isoformat()
+            out.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+        print(f"\nWrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="planner",
@@ -287,6 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demand.add_argument("--out", help="write the table to FILE.csv or FILE.xlsx")
     demand.set_defaults(func=cmd_demand)
+
+    analyse_cmd = sub.add_parser("analyse", help="coverage, gaps and duplication")
+    analyse_cmd.add_argument("--period", help="last month of the demand window, YYYY-MM")
+    analyse_cmd.add_argument("--as-of", help="date for contract windows (default today)")
+    analyse_cmd.add_argument("--out", help="write the flags to FILE.csv, or every table to .json")
+    analyse_cmd.add_argument("--no-access", action="store_true", help="skip the access analysis")
+    analyse_cmd.set_defaults(func=cmd_analyse)
 
     registry = sub.add_parser("registry", help="the service registry")
     reg_sub = registry.add_subparsers(dest="registry_command", required=True)

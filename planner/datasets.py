@@ -153,6 +153,25 @@ def load_planner_data(settings: Settings) -> PlannerData:
     )
 
 
+def load_small_areas(data_dir: Path, area_set: AreaSet) -> pd.DataFrame:
+    """LSOAs as points for access analysis: lsoa_code, area_code, population, x, y (BNG).
+
+    The point is a representative point inside the LSOA polygon: population-weighted
+    centroids are not among the data files.
+    """
+    lsoas = boundaries.load_lsoa_boundaries(data_dir, area_set)
+    people = population.load_lsoa_population(data_dir, area_set)
+    points = lsoas.geometry.representative_point()
+    frame = pd.DataFrame(
+        {
+            "lsoa_code": lsoas["lsoa_code"].to_numpy(),
+            "x": points.x.to_numpy(),
+            "y": points.y.to_numpy(),
+        }
+    )
+    return people[["lsoa_code", "area_code", "population"]].merge(frame, on="lsoa_code")
+
+
 # --- planner data check --------------------------------------------------------------------
 
 

@@ -163,3 +163,37 @@ def test_unreachable_database_is_a_message(env):
     assert result.returncode == 1
     assert "Cannot reach the database" in result.stderr and "DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_analyse_prints_the_summary_and_writes_tables(env, tmp_path):
+    assert run(env, "registry", "init").returncode == 0
+    out = tmp_path / "analysis.json"
+    result = run(env, "analyse", "--as-of", "2026-11-29", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "Coverage of 33 areas x 5 needs by 151 approved services (demonstration registry)" in (
+        text
+    )
+    for kind in (
+        "no_provision",
+        "under_provision",
+        "stage_gap",
+        "specialist_gap",
+        "no_report_route_gap",
+        "duplication",
+        "overlap",
+        "continuity_risk",
+        "access_gap",
+    ):
+        assert kind in text
+    assert "Worst five areas" in text
+    payload = json.loads(out.read_text())
+    assert {"coverage", "flags", "stages", "access", "benchmarks", "data_quality", "method"} <= set(
+        payload
+    )
+    assert len(payload["coverage"]) == 165
+    csv_out = tmp_path / "flags.csv"
+    assert run(env, "analyse", "--no-access", "--out", str(csv_out)).returncode == 0
+    assert csv_out.read_text().startswith("area_code,area_name,need,flag,severity")
+    bad = run(env, "analyse", "--as-of", "someday")
+    assert bad.returncode == 1 and "is not a date" in bad.stderr

@@ -37,6 +37,7 @@ COPIED = (
     "languages",
     "hours",
     "staff_fte",
+    "places",
 )
 
 

@@ -75,6 +75,7 @@ class Service(Base):
     gender: Mapped[str] = mapped_column(String(20), default="any")
     all_areas: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity_per_year: Mapped[int | None] = mapped_column(Integer)
+    places: Mapped[int | None] = mapped_column(Integer)  # e.g. refuge family places
     staff_fte: Mapped[float | None] = mapped_column(Float)
     hours: Mapped[str | None] = mapped_column(String(200))
     supervision: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -25,7 +25,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from planner.areas import AreaSet
 from planner.errors import PlannerError
 from planner.registry.records import TERM_FIELDS
-from planner.registry.service import public_site
+from planner.registry.tables import public_site
 from planner.registry.validation import ValidationContext
 from planner.settings import REPO_ROOT
 from planner.vocab import Vocabularies
@@ -185,6 +185,7 @@ def service_to_oruk(
     out["attributes"] = attributes
     out["x_planner"] = {
         "capacity_per_year": record.get("capacity_per_year"),
+        "places": record.get("places"),
         "staff_fte": record.get("staff_fte"),
         "all_areas": record.get("all_areas"),
         "area_capacity": {

@@ -37,6 +37,7 @@ SCALARS = (
     "gender",
     "all_areas",
     "capacity_per_year",
+    "places",
     "staff_fte",
     "hours",
     "supervision",

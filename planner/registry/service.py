@@ -36,6 +36,7 @@ from planner.registry.records import (
     service_snapshot,
     snapshot_to_raw,
 )
+from planner.registry.tables import RegistryTables, public_site  # noqa: F401  (re-exported)
 from planner.registry.validation import (
     FieldProblem,
     ValidationContext,
@@ -684,110 +685,3 @@ def _with_ids(record: dict) -> dict:
     record["sites"] = [{**x, "id": x["id"] or str(uuid.uuid4())} for x in record["sites"]]
     record["contracts"] = [{**x, "id": x["id"] or str(uuid.uuid4())} for x in record["contracts"]]
     return record
-
-
-@dataclass(frozen=True)
-class RegistryTables:
-    """The registry as tidy tables: what analysis, maps and exports read."""
-
-    services: pd.DataFrame
-    areas: pd.DataFrame
-    terms: pd.DataFrame
-    sites: pd.DataFrame
-    contracts: pd.DataFrame
-
-    SERVICE_COLUMNS = (
-        "service_id",
-        "organisation_id",
-        "organisation_name",
-        "name",
-        "service_type",
-        "referral_route",
-        "without_police_report",
-        "gender",
-        "all_areas",
-        "capacity_per_year",
-        "staff_fte",
-        "status",
-        "is_demo",
-        "updated_at",
-        "website",
-        "phone",
-        "email",
-        "hours",
-        "description",
-    )
-
-    @classmethod
-    def from_records(cls, records: Sequence[dict]) -> RegistryTables:
-        services = pd.DataFrame(
-            [
-                {
-                    **{k: r.get(k) for k in cls.SERVICE_COLUMNS if k != "service_id"},
-                    "service_id": r["id"],
-                }
-                for r in records
-            ],
-            columns=list(cls.SERVICE_COLUMNS),
-        )
-        areas = pd.DataFrame(
-            [{"service_id": r["id"], **a} for r in records for a in r["areas"]],
-            columns=["service_id", "area_code", "capacity_share"],
-        )
-        terms = pd.DataFrame(
-            [
-                {"service_id": r["id"], "kind": kind, "value": v}
-                for r in records
-                for field, kind in (
-                    ("needs", "need"),
-                    ("stages", "stage"),
-                    ("specialisms", "specialism"),
-                    ("channels", "channel"),
-                    ("age_groups", "age_group"),
-                    ("languages", "language"),
-                    ("accreditations", "accreditation"),
-                )
-                for v in r[field]
-            ],
-            columns=["service_id", "kind", "value"],
-        )
-        sites = pd.DataFrame(
-            [{"service_id": r["id"], **public_site(x)} for r in records for x in r["sites"]],
-            columns=[
-                "service_id",
-                "id",
-                "name",
-                "postcode",
-                "latitude",
-                "longitude",
-                "area_code",
-                "confidential",
-            ],
-        )
-        contracts = pd.DataFrame(
-            [{"service_id": r["id"], **c} for r in records for c in r["contracts"]],
-            columns=[
-                "service_id",
-                "id",
-                "funding_status",
-                "commissioner",
-                "reference",
-                "annual_value_gbp",
-                "start_date",
-                "end_date",
-            ],
-        )
-        return cls(services, areas, terms, sites, contracts)
-
-
-def public_site(site: dict) -> dict:
-    """A site as it may be shown or exported: confidential sites only as their area."""
-    if not site.get("confidential"):
-        return dict(site)
-    return {
-        **site,
-        "name": "Confidential site",
-        "postcode": None,
-        "latitude": None,
-        "longitude": None,
-    }

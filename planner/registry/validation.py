@@ -259,6 +259,7 @@ def validate_service(
         c.add_missing("needs", f"at least one is required; accepted: {accepted}")
     record["languages"] = sorted({s.strip() for s in split_list(raw.get("languages"))})
     record["capacity_per_year"] = c.number(raw, "capacity_per_year", integer=True)
+    record["places"] = c.number(raw, "places", integer=True)
     fte = c.number(raw, "staff_fte", integer=False)
     record["staff_fte"] = float(fte) if fte is not None else None
     record["supervision"] = c.boolean(raw, "supervision", default=False)

@@ -44,6 +44,7 @@ SERVICE_COLUMNS = [
     "gender",
     "all_areas",
     "capacity_per_year",
+    "places",
     "staff_fte",
     "hours",
     "website",
@@ -107,6 +108,7 @@ COLUMN_HELP = {
     "gender": "Who it is for",
     "all_areas": "yes if it covers every area; otherwise list areas in 'Service areas'",
     "capacity_per_year": "People supported a year (cases), a whole number",
+    "places": "Refuges and safe accommodation: family places (bed spaces), a whole number",
     "staff_fte": "Full-time-equivalent staff, optional",
     "languages": "Languages spoken without interpreters, separated by ;",
     "supervision": "Clinical / case supervision in place? yes / no",
@@ -341,7 +343,7 @@ def _workbook(
             for a in r["areas"]
         ),
     )
-    from planner.registry.service import public_site
+    from planner.registry.tables import public_site
 
     _write_sheet(
         wb,

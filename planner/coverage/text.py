@@ -1,0 +1,212 @@
+"""Words: a plain sentence for every flag, the colour key in words, and the method text that
+exports print. Numbers are rounded for reading; the tables keep them whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from planner.assumptions import Assumptions, Need
+
+FLAG_KINDS = (
+    "no_provision",
+    "under_provision",
+    "stage_gap",
+    "specialist_gap",
+    "no_report_route_gap",
+    "duplication",
+    "overlap",
+    "continuity_risk",
+    "access_gap",
+)
+RAG_WORDS = {
+    "red": "Red: serious gap (coverage below the red threshold, or no provision)",
+    "amber": "Amber: gap to watch (coverage below the amber threshold)",
+    "green": "Green: coverage at or above the amber threshold",
+    "not assessed": "Not assessed: no police data for this area",
+    "no recorded demand": "No recorded demand: coverage cannot be computed",
+}
+STAGE_WORDS = {
+    "before_report": "before or without a police report",
+    "immediate": "in the first days",
+    "investigation": "during the investigation",
+    "pre_trial": "between charge and trial",
+    "trial": "at trial",
+    "post_trial": "after the trial",
+    "inquest": "at the inquest",
+    "long_term": "in the long term",
+}
+SPECIALIST_WORDS = {
+    "specialism:by_and_for_black_minoritised": "a by-and-for service for Black and minoritised "
+    "communities",
+    "specialism:lgbt_plus": "an LGBT+ service",
+    "specialism:disabled": "a service for disabled people",
+    "specialism:deaf_bsl": "a Deaf / BSL service",
+    "specialism:faith_specific": "a faith-specific service",
+    "specialism:nrpf": "a service for people with no recourse to public funds",
+    "age_group:children": "a service for children",
+    "age_group:young_people": "a service for young people",
+    "age_group:older_people": "a service for older people",
+    "service_type:isva": "an ISVA service",
+    "service_type:idva": "an IDVA service",
+}
+NUMBER_WORDS = {
+    1: "one",
+    2: "two",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+}
+
+
+def number(n: int) -> str:
+    return NUMBER_WORDS.get(n, f"{n:,}")
+
+
+def people(value: float) -> str:
+    if value >= 100:
+        return f"{round(value, -1 if value < 10_000 else -2):,.0f}"
+    if value >= 10:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def join_names(names: list[str]) -> str:
+    return "; ".join(names)
+
+
+def _and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def sentence(row: dict, need: Need, **n) -> str:
+    """One sentence a board member understands, for one flag."""
+    area, phrase = row["area_name"], need.phrase
+    est, cap = row["estimated"], row["capacity"]
+    flag = row["flag"]
+    if flag == "no_provision":
+        return (
+            f"{area} has no approved service for {phrase}, for an estimated "
+            f"{people(est)} people a year."
+        )
+    if flag == "under_provision":
+        count = n.get("count", 0)
+        noun = "service" if count == 1 else "services"
+        text = (
+            f"{area} has {number(count)} {phrase} {noun} for an estimated {people(est)} "
+            f"people a year; capacity {people(cap)}: {row['ratio']:.0%} coverage."
+        )
+        if row.get("detail"):
+            text += f" ({row['detail']}.)"
+        return text
+    if flag == "stage_gap":
+        words = _and([STAGE_WORDS.get(s, s) for s in n["stages"]])
+        return f"In {area} no approved service supports {phrase} {words}."
+    if flag == "specialist_gap":
+        words = _and([SPECIALIST_WORDS.get(m, m.split(":")[1]) for m in n["missing"]])
+        return f"{area} has no {phrase} provision from {words}."
+    if flag == "no_report_route_gap":
+        count = n.get("count", 0)
+        who = (
+            f"the only {phrase} service needs"
+            if count == 1
+            else f"all {number(count)} {phrase} services need"
+        )
+        return (
+            f"In {area} {who} a police report or police referral, yet most victims never "
+            "report: there is no way in without one."
+        )
+    if flag in ("duplication", "overlap"):
+        stages = _and([STAGE_WORDS.get(s, s) for s in n["stages"]])
+        kind = n.get("service_type", "")
+        kind = kind.upper() if len(kind) <= 4 else kind.replace("_", " ")
+        base = (
+            f"In {area} two commissioned {kind} services for {phrase} ({row['services']}) "
+            f"overlap {stages}"
+        )
+        if flag == "duplication":
+            return (
+                base + f", while capacity is {row['ratio']:.1f} times estimated need "
+                f"({people(cap)} for {people(est)} people a year)."
+            )
+        return base + f"; coverage is {row['ratio']:.0%}, so this is not over-provision."
+    if flag == "continuity_risk":
+        parts = []
+        if "single_provider" in n["reasons"]:
+            parts.append(
+                f"all {phrase} provision in {area} comes from one provider ({n.get('provider')})"
+            )
+        if "contracts_ending" in n["reasons"]:
+            ends = n.get("ends_by")
+            when = ends.strftime("%-d %B %Y") if isinstance(ends, dt.date) else "soon"
+            whose = "its" if parts else f"{area}'s {phrase}"
+            parts.append(
+                f"contracts behind {n['share_ending']:.0%} of {whose} capacity end from "
+                f"{when}, within the planning window"
+            )
+        text = "; ".join(parts)
+        return text[0].upper() + text[1:] + "."
+    if flag == "access_gap":
+        return (
+            f"{n['share']:.0%} of {area}'s residents live more than "
+            f"{n['distance_km']:g} km (straight line) from a face-to-face {phrase} service "
+            "that covers them."
+        )
+    raise ValueError(f"unknown flag {flag}")
+
+
+def METHOD(assumptions: Assumptions) -> list[str]:
+    """The method, in the words every export prints; the numbers come from the assumptions."""
+    t = {k: v.value for k, v in assumptions.thresholds.items()}
+    return [
+        "Demand. Estimated people needing support a year in each area and need = recorded "
+        "count ÷ the share of victims who report to the police × the take-up share (see "
+        "Assumptions). Homicide uses a 3-year mean. Areas whose police force does not publish "
+        "with the Metropolitan Police (the City of London) are not assessed for "
+        "police-recorded needs: they are never shown as 0.",
+        "Supply. Only approved services count. A service's capacity (people a year) is split "
+        "over the areas and needs it covers in proportion to estimated demand, unless the "
+        "provider gave a capacity for an area; then that amount is split over the area's "
+        "needs by demand and the rest over its other areas. Pairs with no assessed demand "
+        "weigh nothing; if all of a service's pairs weigh nothing its capacity is split "
+        "equally. A service with no capacity recorded adds nothing but still counts for "
+        "presence, stages and specialisms, and is listed under data quality.",
+        f"Coverage ratio = capacity ÷ estimated demand. Red below {t['under_provision_red']:g}, "
+        f"amber below {t['under_provision_amber']:g}, green otherwise. Where estimated demand "
+        "is 0 or unknown no ratio is computed.",
+        "Flags. no_provision: demand but no approved service. under_provision: ratio below "
+        "the amber threshold (high below red). stage_gap: a journey stage the need requires "
+        "has no service in the area (high when the first days or the before-report stage is "
+        "missing). specialist_gap: a required specialist service (by-and-for, children, "
+        "LGBT+, ...) is missing. no_report_route_gap: for needs where most victims never "
+        "report, no service is reachable without a police report. duplication: two "
+        "commissioned services of the same type and need, with overlapping eligibility "
+        "(gender, age groups) and stages, in an area whose ratio is above "
+        f"{t['over_provision']:g}; the same with a ratio at or below it is an overlap "
+        "(information, not a fault). continuity_risk: all provision from one provider, or "
+        "contracts carrying at least half the capacity end within "
+        f"{t['contract_end_window_months']:g} months (high when both, or all capacity). "
+        f"access_gap: more than {t['access_gap_share']:.0%} of residents live farther than "
+        f"{t['access_distance_km']:g} km in a straight line from every face-to-face site of "
+        "a service covering their area (high above 50%). Flags other than no_provision are "
+        "raised only where there is provision.",
+        "Access. Residents are placed at the centre of their 2021 LSOA (a geometric point "
+        "inside it: population-weighted centroids are not in the data), weighted by Census "
+        "2021 population. Confidential sites (refuges) are not in the access analysis. The "
+        "two-step floating catchment area score (Luo and Wang, 2003; no distance decay) uses "
+        f"the same {t['access_distance_km']:g} km catchment: each site's capacity for the "
+        "need (the service's capacity share, split equally over its face-to-face sites) is "
+        "divided by the residents within reach, and each LSOA sums the ratios of the sites "
+        "within its reach; areas report the population-weighted mean per 1,000 residents.",
+        "Benchmarks. Where a need has a published standard (refuge places, rape crisis "
+        "centres, SARCs, helplines, IDVA caseloads) provision is reported against it beside "
+        "the demand-based ratio. Services covering several areas are split over them by "
+        "population (refuge places equally). No benchmark exists for ISVA numbers, for support "
+        "to families bereaved by homicide or road death, or for hate-crime advocacy: those "
+        "needs use the demand-based ratio only.",
+    ]

@@ -1,0 +1,137 @@
+"""The coverage engine on the real London data and the demonstration registry."""
+
+import datetime as dt
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.analysis import run_analysis
+from planner.coverage.access import project_sites, two_stage_fca, within_pairs
+from planner.coverage.text import FLAG_KINDS
+from planner.datasets import load_planner_data, load_small_areas
+from planner.registry.demo import load_demo
+from planner.settings import load_settings
+
+AS_OF = dt.date(2026, 11, 29)
+
+
+@pytest.fixture(scope="module")
+def london(tmp_path_factory, data_dir, validation_ctx):
+    from planner.registry.service import Registry
+
+    path = tmp_path_factory.mktemp("london") / "registry.sqlite"
+    registry = Registry.open(validation_ctx, f"sqlite:///{path}")
+    data = load_planner_data(load_settings({"PLANNER_DATA_DIR": str(data_dir)}))
+    load_demo(registry, data.boundaries, today=AS_OF)
+    small = load_small_areas(data.data_dir, data.area_set)
+    return data, registry, small, run_analysis(data, registry, as_of=AS_OF, small_areas=small)
+
+
+def test_every_flag_kind_occurs(london):
+    _, _, _, analysis = london
+    counts = analysis.result.flag_counts()
+    assert (counts > 0).all(), counts.to_dict()
+    assert list(counts.index) == list(FLAG_KINDS)
+
+
+def test_city_of_london_is_not_assessed_for_police_needs(london):
+    _, _, _, analysis = london
+    cov = analysis.result.coverage.set_index(["area_code", "need"])
+    for need in ("domestic_abuse", "sexual_violence", "homicide", "hate_crime"):
+        assert cov.loc[("E09000001", need), "rag"] == "not assessed"
+    flags = analysis.result.flags
+    city = flags[flags["area_code"] == "E09000001"]
+    assert set(city["need"]) <= {"road_harm"}
+
+
+def test_numbers_trace_back_to_the_inputs(london):
+    _, _, _, analysis = london
+    result = analysis.result
+    cov = result.coverage.set_index(["area_code", "need"])
+    croydon = cov.loc[("E09000008", "domestic_abuse")]
+    shares = result.shares[
+        (result.shares["area_code"] == "E09000008") & (result.shares["need"] == "domestic_abuse")
+    ]
+    assert croydon["capacity"] == pytest.approx(shares["capacity_share"].sum())
+    demand = analysis.demand.set_index(["area_code", "need"])
+    assert croydon["estimated"] == demand.loc[("E09000008", "domestic_abuse"), "estimated"]
+    assert croydon["ratio"] == pytest.approx(croydon["capacity"] / croydon["estimated"])
+    under = result.flags[
+        (result.flags["flag"] == "under_provision")
+        & (result.flags["area_code"] == "E09000008")
+        & (result.flags["need"] == "domestic_abuse")
+    ].iloc[0]
+    assert f"{croydon['ratio']:.0%} coverage" in under["sentence"]
+    assert under["sentence"].startswith("Croydon has ")
+    # the duplicated homicide casework written into the demonstration registry is found
+    dup = result.flags[result.flags["flag"] == "duplication"]
+    assert {"E09000022", "E09000028", "E09000023"} <= set(dup["area_code"])
+
+
+def test_our_2sfca_equals_pysal_access(london):
+    """Same inputs (London LSOAs, the demo's domestic abuse sites), results equal to 1e-9."""
+    access = pytest.importorskip("access")
+    _, _, small, analysis = london
+    sites = project_sites(analysis.tables.sites)
+    shares = analysis.result.shares
+    supply = (
+        shares[shares["need"] == "domestic_abuse"].groupby("service_id")["capacity_share"].sum()
+    )
+    sites = sites.merge(
+        analysis.tables.sites[["id", "service_id"]], left_on="site_id", right_on="id"
+    )
+    sites = sites[sites["service_id"].isin(supply.index)].reset_index(drop=True)
+    sites["supply"] = sites["service_id"].map(supply) / sites["service_id"].map(
+        sites["service_id"].value_counts()
+    )
+    origins = small[["x", "y"]].to_numpy()
+    points = sites[["x", "y"]].to_numpy()
+    radius = 5000.0
+    ours = two_stage_fca(
+        small["population"].to_numpy(float),
+        origins,
+        sites["supply"].to_numpy(float),
+        points,
+        radius,
+    )
+    # PySAL needs every origin-destination pair as a row
+    dx = origins[:, 0, None] - points[None, :, 0]
+    dy = origins[:, 1, None] - points[None, :, 1]
+    cost = pd.DataFrame(
+        {
+            "origin": np.repeat(small["lsoa_code"].to_numpy(), len(points)),
+            "dest": np.tile(sites["site_id"].to_numpy(), len(origins)),
+            "cost": np.hypot(dx, dy).ravel(),
+        }
+    )
+    demand_df = pd.DataFrame({"geoid": small["lsoa_code"], "demand": small["population"]})
+    supply_df = pd.DataFrame(
+        {"supply": sites["supply"].to_numpy()}, index=pd.Index(sites["site_id"], name="geoid")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = access.fca.two_stage_fca(demand_df, supply_df, cost, max_cost=radius)
+    theirs = theirs.reindex(small["lsoa_code"]).fillna(0.0).to_numpy()
+    assert len(ours) == len(theirs) == 4994
+    assert np.count_nonzero(ours) > 1000
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9)
+
+
+def test_within_pairs_dense_and_tree_agree():
+    rng = np.random.default_rng(7)
+    origins = rng.uniform(0, 50_000, size=(3000, 2))
+    sites = rng.uniform(0, 50_000, size=(2000, 2))
+    from planner.coverage import access as access_module
+
+    dense = within_pairs(origins, sites, 4000.0)
+    limit = access_module.DENSE_LIMIT
+    access_module.DENSE_LIMIT = 0
+    try:
+        tree = within_pairs(origins, sites, 4000.0)
+    finally:
+        access_module.DENSE_LIMIT = limit
+    a = sorted(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
+    b = sorted(zip(tree[0].tolist(), tree[1].tolist(), strict=True))
+    assert a == b and len(a) > 10_000
