@@ -138,6 +138,11 @@ def cmd_registry_init(args: argparse.Namespace) -> int:
         areas = load_area_boundaries(_settings().data_dir, registry.context.area_set)
         result = load_demo(registry, areas)
         print(f"Loaded the demonstration registry (fictional providers): {result}.")
+    if registry.users().empty:
+        print(
+            "No user accounts yet: add one with "
+            "`.venv/bin/planner users add NAME --role commissioner` to sign in to the app."
+        )
     return 0
 
 

@@ -186,3 +186,110 @@ def choropleth(
     self_contained(fmap)
     fmap.fit_bounds([[b[1], b[0]] for b in (layer.total_bounds[:2], layer.total_bounds[2:])])
     return fmap
+
+
+RAG_COLOURS = {
+    "red": "#d7301f",
+    "amber": "#fdae61",
+    "green": "#1a9850",
+    "not assessed": "#bdbdbd",
+    "no recorded demand": "#f0f0f0",
+}
+
+
+def rag_map(layer: gpd.GeoDataFrame, coverage: pd.DataFrame, *, title: str) -> folium.Map:
+    """Areas coloured by RAG status, with the status in words in the tooltip and legend."""
+    joined = layer[["area_code", "area_name", "geometry"]].merge(
+        coverage[["area_code", "rag", "rag_words", "ratio", "estimated", "capacity"]],
+        on="area_code",
+        how="left",
+    )
+    joined["coverage"] = ["—" if pd.isna(r) else f"{r:.0%}" for r in joined["ratio"]]
+    joined["need_text"] = ["—" if pd.isna(e) else f"{e:,.0f} a year" for e in joined["estimated"]]
+    joined["capacity_text"] = [
+        f"{c:,.0f} a year" if pd.notna(c) else "—" for c in joined["capacity"]
+    ]
+    geo = gpd.GeoDataFrame(
+        joined[["area_name", "rag", "rag_words", "coverage", "need_text", "capacity_text"]],
+        geometry=joined.geometry,
+        crs=layer.crs,
+    )
+    fmap = folium.Map(
+        location=LONDON_CENTRE, zoom_start=10, tiles="OpenStreetMap", control_scale=True
+    )
+    folium.GeoJson(
+        geo.to_json(drop_id=True),
+        name=title,
+        style_function=lambda f: {
+            "fillColor": RAG_COLOURS.get(f["properties"]["rag"], "#bdbdbd"),
+            "color": "#444444",
+            "weight": 0.8,
+            "fillOpacity": 0.75,
+        },
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["area_name", "rag_words", "coverage", "need_text", "capacity_text"],
+            aliases=["", "Status", "Coverage", "Estimated need", "Capacity"],
+            sticky=True,
+        ),
+    ).add_to(fmap)
+    present = [r for r in RAG_COLOURS if r in set(joined["rag"].dropna())]
+    from planner.coverage.text import RAG_WORDS
+
+    Legend(title, [(RAG_COLOURS[r], RAG_WORDS[r]) for r in present]).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    self_contained(fmap)
+    fmap.fit_bounds([[b[1], b[0]] for b in (layer.total_bounds[:2], layer.total_bounds[2:])])
+    return fmap
+
+
+def sites_map(layer: gpd.GeoDataFrame, sites: pd.DataFrame, *, title: str) -> folium.Map:
+    """Service sites as circles over area outlines. Confidential sites are never points: they
+    are counted in their area's tooltip instead."""
+    confidential = sites[sites["confidential"].astype(bool)].groupby("area_code").size()
+    outline = layer[["area_code", "area_name", "geometry"]].copy()
+    outline["confidential_sites"] = outline["area_code"].map(confidential).fillna(0).astype(int)
+    fmap = folium.Map(
+        location=LONDON_CENTRE,
+        zoom_start=10,
+        tiles="OpenStreetMap",
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    folium.GeoJson(
+        outline.to_json(drop_id=True),
+        name="Areas",
+        style_function=lambda _f: {
+            "fillColor": "#ffffff",
+            "color": "#555555",
+            "weight": 0.8,
+            "fillOpacity": 0.1,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["area_name", "confidential_sites"],
+            aliases=["", "Confidential sites (not shown)"],
+        ),
+    ).add_to(fmap)
+    group = folium.FeatureGroup(name=title).add_to(fmap)
+    shown = sites[~sites["confidential"].astype(bool) & sites["latitude"].notna()]
+    for row in shown.itertuples(index=False):
+        folium.CircleMarker(
+            location=(round(row.latitude, 5), round(row.longitude, 5)),
+            radius=5,
+            color="#08519c",
+            fill=True,
+            fill_opacity=0.8,
+            weight=1,
+            tooltip=html.escape(f"{row.service_name} ({row.site_name or 'site'})"),
+        ).add_to(group)
+    Legend(
+        title,
+        [
+            ("#08519c", "a face-to-face site"),
+            ("#ffffff", "confidential sites: counted per area, never shown"),
+        ],
+    ).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    self_contained(fmap)
+    fmap.fit_bounds([[b[1], b[0]] for b in (layer.total_bounds[:2], layer.total_bounds[2:])])
+    return fmap

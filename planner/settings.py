@@ -74,6 +74,18 @@ def _area_set_path(value: str) -> Path:
     return REPO_ROOT / "boroughs" / f"{value}.toml"
 
 
+def user_data_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "planner"
+
+
+def edited_assumptions_file(env: Mapping[str, str] | None = None) -> Path:
+    """Where a commissioner's edit of the assumptions is kept (used instead of the defaults
+    when it exists)."""
+    return user_data_dir(env) / "assumptions.toml"
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from the environment (``os.environ`` unless given)."""
     env = os.environ if env is None else env
@@ -92,8 +104,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir_source=source,
         cache_dir=cache_dir,
         area_set_file=_area_set_path(env.get("PLANNER_AREA_SET", "london")),
-        assumptions_file=Path(
-            env.get("PLANNER_ASSUMPTIONS", REPO_ROOT / "data" / "assumptions.toml")
+        assumptions_file=Path(env["PLANNER_ASSUMPTIONS"])
+        if env.get("PLANNER_ASSUMPTIONS")
+        else (
+            edited_assumptions_file(env)
+            if edited_assumptions_file(env).is_file()
+            else REPO_ROOT / "data" / "assumptions.toml"
         ),
         sources_manifest=Path(
             env.get("PLANNER_SOURCES_MANIFEST", REPO_ROOT / "data" / "sources.toml")

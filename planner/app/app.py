@@ -1,12 +1,49 @@
-"""Entry point: ``streamlit run planner/app/app.py``. Declares the pages, nothing else."""
+"""Entry point: ``streamlit run planner/app/app.py``. Sign-in and navigation, nothing else."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Victim Services Commissioning Planner", layout="wide")
+from planner.app import cache, state
+from planner.errors import PlannerError
 
+st.set_page_config(page_title="Victim Services Commissioning Planner", layout="wide")
+state.init()
+
+with st.sidebar:
+    who = state.actor()
+    if state.signed_in():
+        st.write(f"Signed in as **{who.username}** ({who.role})")
+        if st.button("Sign out"):
+            st.session_state["actor"] = None
+            st.rerun()
+    else:
+        with st.form("sign_in"):
+            st.write("Commissioners and providers: sign in")
+            username = st.text_input("User name")
+            password = st.text_input("Password", type="password")
+            if st.form_submit_button("Sign in"):
+                try:
+                    st.session_state["actor"] = cache.registry().authenticate(username, password)
+                    st.rerun()
+                except PlannerError as exc:
+                    st.error(str(exc))
+
+role = state.actor().role
 pages = {
-    "Understand demand": [
-        st.Page("pages/demand.py", title="Demand", default=True),
+    "Understand": [
+        st.Page("pages/overview.py", title="Overview", default=True),
+        st.Page("pages/demand.py", title="Demand"),
+        st.Page("pages/gaps.py", title="Gaps & duplication"),
+        st.Page("pages/find_support.py", title="Find support"),
     ],
 }
+if role in ("provider", "commissioner", "admin"):
+    pages["Services"] = [
+        st.Page("pages/services.py", title="Services"),
+        st.Page("pages/journey.py", title="Journey"),
+        st.Page("pages/access.py", title="Access"),
+    ]
+    pages["Understand"].append(st.Page("pages/data.py", title="Data & assumptions"))
+if role in ("commissioner", "admin"):
+    # Plan and Exports pages arrive with their own issues, in this section
+    pages["Commission"] = [st.Page("pages/admin.py", title="Admin")]
 st.navigation(pages).run()

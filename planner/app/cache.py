@@ -1,4 +1,9 @@
-"""Cached loading for the app: heavy work once per data folder, small hashable keys."""
+"""Cached loading for the app: heavy work once, keyed by small hashable inputs.
+
+Data and the registry connection are resources (one per data folder / database). The analysis
+is keyed by the registry's stamp (its newest audit entry), so an approval or an edit brings a
+fresh analysis while filters on a page never recompute it.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,13 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
-from planner.datasets import PlannerData, load_planner_data
+from planner.analysis import Analysis, run_analysis
+from planner.datasets import PlannerData, load_planner_data, load_small_areas
 from planner.demand import demand_table
 from planner.errors import PlannerError
+from planner.registry.service import Registry
 from planner.settings import load_settings
-from planner.sources.boundaries import map_layer
+from planner.sources.boundaries import load_lsoa_boundaries, map_layer
 from planner.sources.fetch import load_manifest
 
 
@@ -25,22 +32,37 @@ def shown_errors():
         st.stop()
 
 
-def _data_key() -> str:
+def data_key() -> str:
     return str(load_settings().data_dir)
 
 
+def db_key() -> str:
+    return load_settings().database_url or ""
+
+
 @st.cache_resource(show_spinner="Loading the official data files…")
-def _planner_data(data_key: str) -> PlannerData:
+def _planner_data(key: str) -> PlannerData:
     return load_planner_data(load_settings())
 
 
 def planner_data() -> PlannerData:
-    return _planner_data(_data_key())
+    return _planner_data(data_key())
+
+
+@st.cache_resource(show_spinner="Opening the registry…")
+def _registry(data: str, database: str) -> Registry:
+    from planner.registry.setup import open_registry
+
+    return open_registry(load_settings())
+
+
+def registry() -> Registry:
+    return _registry(data_key(), db_key())
 
 
 @st.cache_data(show_spinner=False)
-def demand(period_end: str | None, data_key: str) -> pd.DataFrame:
-    data = _planner_data(data_key)
+def demand(period_end: str | None, key: str) -> pd.DataFrame:
+    data = _planner_data(key)
     return demand_table(
         data.series,
         data.population,
@@ -50,16 +72,63 @@ def demand(period_end: str | None, data_key: str) -> pd.DataFrame:
     )
 
 
+@st.cache_data(show_spinner=False)
+def trend(key: str) -> pd.DataFrame:
+    from planner.demand import trend_table
+
+    data = _planner_data(key)
+    return trend_table(data.series, data.area_set.to_frame())
+
+
 @st.cache_resource(show_spinner=False)
-def _map_layer(data_key: str):
-    return map_layer(_planner_data(data_key).boundaries)
+def _small_areas(key: str) -> pd.DataFrame:
+    data = _planner_data(key)
+    return load_small_areas(data.data_dir, data.area_set)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Running the coverage analysis…")
+def _analysis(data: str, database: str, stamp: int) -> Analysis:
+    return run_analysis(
+        _planner_data(data), _registry(data, database), small_areas=_small_areas(data)
+    )
+
+
+def analysis() -> Analysis:
+    """The current analysis: recomputed only when the registry has changed."""
+    return _analysis(data_key(), db_key(), registry().stamp())
+
+
+@st.cache_resource(show_spinner=False)
+def _map_layer(key: str):
+    return map_layer(_planner_data(key).boundaries)
 
 
 def area_map_layer():
-    return _map_layer(_data_key())
+    return _map_layer(data_key())
+
+
+@st.cache_resource(show_spinner="Preparing small-area boundaries…")
+def _lsoa_layer(key: str):
+    data = _planner_data(key)
+    return map_layer(
+        load_lsoa_boundaries(data.data_dir, data.area_set).rename(
+            columns={"lsoa_name": "area_name", "area_code": "borough", "lsoa_code": "area_code"}
+        ),
+        tolerance_m=15.0,
+    )
+
+
+def lsoa_map_layer():
+    return _lsoa_layer(data_key())
 
 
 @st.cache_data(show_spinner=False)
 def attributions() -> list[str]:
     files = load_manifest(load_settings().sources_manifest)
     return list(dict.fromkeys(f.attribution for f in files))
+
+
+def clear_after_change() -> None:
+    """After a change to the registry: the analysis is keyed by the stamp; only the small
+    per-page data caches need clearing."""
+    st.cache_data.clear()

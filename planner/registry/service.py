@@ -427,6 +427,14 @@ class Registry:
                 for e in events
             ]
 
+    def stamp(self) -> int:
+        """A number that changes whenever anything in the registry changes (the newest audit
+        entry): caches of the analysis are keyed by it."""
+        from sqlalchemy import func
+
+        with self.session() as s:
+            return int(s.scalar(select(func.max(AuditEvent.id))) or 0)
+
     def audit_log(self, *, limit: int = 200) -> pd.DataFrame:
         with self.session() as s:
             events = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit))

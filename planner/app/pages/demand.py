@@ -23,7 +23,7 @@ with cache.shown_errors():
     choices = [m for m in MEASURES if spec.women_16plus_rate or "women" not in m]
     measure_label = right.selectbox("Measure", choices)
     column, fmt = MEASURES[measure_label]
-    table = cache.demand(None, cache._data_key())
+    table = cache.demand(None, cache.data_key())
     rows = table[table["need"] == need]
     first = rows.dropna(subset=["period_end"]).iloc[0]
     period = f"{first['period_start']} to {first['period_end']}"
@@ -60,4 +60,18 @@ with cache.shown_errors():
         f"share {spec.take_up_share.value:.0%}. {spec.reporting_rate.source}."
     )
     st.caption(f"**Source:** {first['source']}. **Population:** Census 2021 usual residents.")
+    st.subheader("Trend by month")
+    names = ["All areas"] + [a.name for a in data.area_set.areas]
+    where = st.selectbox("Area", names, key="trend_area")
+    trend = cache.trend(cache.data_key())
+    code = "ALL" if where == "All areas" else data.area_set.resolve(where)
+    series = trend[(trend["need"] == need) & (trend["area_code"] == code)]
+    chart = series.pivot_table(index="month", columns="segment", values="recorded")
+    st.line_chart(chart, x_label="month", y_label="recorded a month")
+    breaks = series["segment"].nunique() > 1
+    if breaks:
+        st.caption(
+            "The line breaks in March 2024, when the Metropolitan Police moved to a new "
+            "recording system (CONNECT): figures before and after are not comparable."
+        )
     st.caption(" · ".join(cache.attributions()))

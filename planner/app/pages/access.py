@@ -1,0 +1,65 @@
+"""Access: small-area map of the 2SFCA score or the distance to the nearest site, per borough."""
+
+import numpy as np
+import streamlit as st
+from streamlit_folium import st_folium
+
+from planner.app import cache, components, state
+from planner.maps import choropleth
+
+st.title("Access to face-to-face support")
+state.require("provider", "commissioner", "admin")
+with cache.shown_errors():
+    data, analysis = cache.planner_data(), cache.analysis()
+    components.demo_banner(analysis)
+    a, b, c = st.columns(3)
+    with a:
+        area = components.area_picker(data, key="access_area")
+    with b:
+        need = components.need_picker(data, key="access_need")
+    measure = c.selectbox(
+        "Measure",
+        ["Distance to the nearest site (km)", "2SFCA: capacity within reach per 1,000 residents"],
+    )
+    lsoa = analysis.result.access_small_areas
+    rows = lsoa[(lsoa["area_code"] == area) & (lsoa["need"] == need)]
+    if rows.empty:
+        st.warning("No face-to-face site serves this need: every resident is beyond reach.")
+        st.stop()
+    values = rows.assign(
+        km=np.where(np.isfinite(rows["nearest_site_m"]), rows["nearest_site_m"] / 1000, np.nan),
+        per_1000=rows["two_sfca"] * 1000,
+        note="no site covering this borough",
+    )
+    column = "km" if measure.startswith("Distance") else "per_1000"
+    layer = cache.lsoa_map_layer()
+    layer = layer[layer["borough"] == area]
+    st_folium(
+        choropleth(
+            layer,
+            values.rename(columns={"area_code": "borough"}).rename(
+                columns={"lsoa_code": "area_code"}
+            ),
+            value_column=column,
+            legend=measure,
+            number_format="{:,.1f}",
+            note_column="note",
+        ),
+        height=480,
+        use_container_width=True,
+        returned_objects=[],
+        key="access_map",
+    )
+    summary = analysis.result.access
+    row = summary[(summary["area_code"] == area) & (summary["need"] == need)]
+    if not row.empty:
+        r = row.iloc[0]
+        st.write(
+            f"{r['share_beyond']:.0%} of residents live more than "
+            f"{data.assumptions.threshold('access_distance_km'):g} km from a site; "
+            f"2SFCA {r['two_sfca_per_1000']:.2f} per 1,000 residents."
+        )
+    st.caption(
+        "Straight-line distances from the centre of each 2021 LSOA. Confidential "
+        "sites are not included."
+    )

@@ -1,0 +1,80 @@
+"""Gaps & duplication: the RAG matrix with its key in words, the flag list, duplicated pairs."""
+
+import pandas as pd
+import streamlit as st
+
+from planner.app import cache, components, state
+from planner.coverage.text import FLAG_KINDS, RAG_WORDS
+from planner.maps import RAG_COLOURS
+
+st.title("Gaps & duplication")
+with cache.shown_errors():
+    data, analysis = cache.planner_data(), cache.analysis()
+    components.demo_banner(analysis)
+    result = analysis.result
+    labels = {n: s.label for n, s in data.assumptions.needs.items()}
+    cov = result.coverage.assign(
+        cell=lambda f: (
+            f["rag"].str.capitalize() + f["ratio"].map(lambda r: "" if pd.isna(r) else f" {r:.0%}")
+        )
+    )
+    matrix = cov.pivot(index="area_name", columns="need", values="cell")[list(labels)]
+    matrix.columns = [labels[c] for c in matrix.columns]
+    st.subheader("Coverage by borough and need")
+    st.caption("Key: " + " · ".join(RAG_WORDS.values()))
+    colours = {k.capitalize(): v for k, v in RAG_COLOURS.items()}
+
+    def shade(value: object) -> str:
+        status = str(value).rsplit(" ", 1)[0] if "%" in str(value) else str(value)
+        return f"background-color: {colours.get(status, '#ffffff')}"
+
+    st.dataframe(matrix.style.map(shade), height=420)
+    st.subheader("Flags")
+    names = ["All boroughs"] + [a.name for a in data.area_set.areas]
+    chosen = st.session_state.get("gaps_area") or "All boroughs"
+    left, middle, right = st.columns(3)
+    area = left.selectbox("Borough", names, index=names.index(chosen), key="gaps_area_pick")
+    kinds = middle.multiselect("Kind", FLAG_KINDS, default=list(FLAG_KINDS))
+    severities = right.multiselect(
+        "Severity", ["high", "medium", "low", "info"], default=["high", "medium", "info"]
+    )
+    flags = result.flags[
+        result.flags["flag"].isin(kinds) & result.flags["severity"].isin(severities)
+    ]
+    if area != "All boroughs":
+        flags = flags[flags["area_name"] == area]
+        st.write(f"**{len(flags)} flags for {area}**")
+    columns = [
+        "area_name",
+        "need",
+        "flag",
+        "severity",
+        "sentence",
+        "estimated",
+        "capacity",
+        "ratio",
+    ]
+    if state.signed_in():
+        columns.append("services")
+    st.dataframe(
+        flags[columns],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "ratio": st.column_config.NumberColumn(format="percent"),
+            "estimated": st.column_config.NumberColumn(format="localized"),
+            "capacity": st.column_config.NumberColumn(format="localized"),
+        },
+    )
+    pairs = flags[flags["flag"].isin(["duplication", "overlap"])]
+    if state.signed_in() and not pairs.empty:
+        st.subheader("Overlapping commissioned services, side by side")
+        services = analysis.tables.services.set_index("service_id")
+        for row in pairs.head(20).itertuples(index=False):
+            st.write(f"**{row.area_name}, {labels[row.need]}** ({row.flag}): {row.detail}")
+            for col, sid in zip(st.columns(2), row.service_ids.split("; "), strict=True):
+                s = services.loc[sid]
+                col.write(
+                    f"{s['name']}  \n{s['organisation_name']}  \ncapacity "
+                    f"{s['capacity_per_year'] or 'not recorded'} a year"
+                )

@@ -1,0 +1,145 @@
+"""Services: browse, map and read the registry; register or edit; Excel and ORUK in and out."""
+
+import json
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from planner.app import cache, components, forms, state
+from planner.maps import sites_map
+from planner.registry.tables import public_site
+from planner.registry.validation import ValidationError
+from planner.registry.workbook import parse_workbook, problems_workbook, template_bytes
+
+st.title("Services")
+who = state.require("provider", "commissioner", "admin")
+with cache.shown_errors():
+    data, analysis, registry = cache.planner_data(), cache.analysis(), cache.registry()
+    components.demo_banner(analysis)
+    vocab, areas = registry.context.vocab, data.area_set
+    statuses = ["approved", "submitted", "draft", "archived"] if who.manages else None
+    records = registry.services(statuses=statuses)
+    if who.role == "provider":
+        records = [
+            r
+            for r in records
+            if r["status"] == "approved" or r["organisation_id"] == who.organisation_id
+        ]
+    query = st.text_input("Search by name or provider")
+    f1, f2, f3 = st.columns(3)
+    need = f1.selectbox("Need", ["any", *vocab.keys("needs")])
+    kind = f2.selectbox("Service type", ["any", *vocab.keys("service_types")])
+    borough = f3.selectbox("Borough", ["any"] + [a.name for a in areas.areas])
+    code = areas.resolve(borough) if borough != "any" else None
+    shown = [
+        r
+        for r in records
+        if (not query or query.lower() in (r["name"] + r["organisation_name"]).lower())
+        and (need == "any" or need in r["needs"])
+        and (kind == "any" or r["service_type"] == kind)
+        and (code is None or code in {a["area_code"] for a in r["areas"]})
+    ]
+    st.dataframe(
+        [
+            {
+                "name": r["name"],
+                "provider": r["organisation_name"],
+                "type": r["service_type"],
+                "needs": ", ".join(r["needs"]),
+                "status": r["status"],
+                "capacity a year": r["capacity_per_year"],
+            }
+            for r in shown
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    sites = [
+        {**public_site(s), "service_name": r["name"], "site_name": public_site(s)["name"]}
+        for r in shown
+        for s in r["sites"]
+    ]
+    import pandas as pd
+
+    site_frame = pd.DataFrame(
+        sites,
+        columns=[
+            "id",
+            "name",
+            "postcode",
+            "latitude",
+            "longitude",
+            "area_code",
+            "confidential",
+            "service_name",
+            "site_name",
+        ],
+    )
+    st_folium(
+        sites_map(cache.area_map_layer(), site_frame, title="Service sites"),
+        height=420,
+        use_container_width=True,
+        returned_objects=[],
+        key="sites_map",
+    )
+    if shown:
+        pick = st.selectbox("Service details", [r["name"] for r in shown])
+        record = next(r for r in shown if r["name"] == pick)
+        forms.service_detail(record, areas, vocab)
+        may_edit = who.manages or record["organisation_id"] == who.organisation_id
+        if may_edit and st.button("Edit this service"):
+            st.session_state["edit_service"] = record["id"]
+    st.divider()
+    editing = st.session_state.get("edit_service")
+    current = registry.get_service(editing) if editing else None
+    forms.service_form(registry, who, current)
+    st.divider()
+    st.subheader("Excel and Open Referral UK")
+    st.download_button(
+        "Download the Excel registration template",
+        template_bytes(vocab, areas),
+        "registration_template.xlsx",
+    )
+    upload = st.file_uploader(
+        "Upload a filled template (.xlsx) or Open Referral UK (.json)", type=["xlsx", "json"]
+    )
+    if upload is not None and st.button("Import the file"):
+        try:
+            content = upload.getvalue()
+            if upload.name.lower().endswith(".json"):
+                from planner.registry.oruk import oruk_to_records
+
+                mapped = oruk_to_records(json.loads(content.decode("utf-8")), registry.context)
+                result = registry.import_records(
+                    who, mapped.organisations, mapped.services, source=upload.name
+                )
+                for note in mapped.notes:
+                    st.caption(note)
+            else:
+                parsed = parse_workbook(content, vocab, filename=upload.name)
+                result = registry.import_records(
+                    who, parsed.organisations, parsed.services, source=upload.name
+                )
+            st.success(f"Imported {upload.name}: {result}.")
+            cache.clear_after_change()
+        except ValidationError as exc:
+            st.error(str(exc))
+            st.download_button(
+                "Download the problems as a workbook",
+                problems_workbook(exc.problems),
+                "import_problems.xlsx",
+            )
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            st.error(f"{upload.name} is not valid JSON: {exc}")
+    if who.manages:
+        from planner.registry.oruk import oruk_export
+
+        payload, problems = oruk_export(
+            records, registry.organisations().to_dict("records"), registry.context
+        )
+        st.download_button(
+            "Download the registry as Open Referral UK JSON",
+            json.dumps(payload, indent=1),
+            "registry_oruk.json",
+            disabled=bool(problems),
+        )

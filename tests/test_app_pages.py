@@ -1,0 +1,218 @@
+"""Every page of the app through streamlit.testing.v1.AppTest, on the real data and a fresh
+demonstration registry in a temporary database."""
+
+import datetime as dt
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from planner.registry.auth import SYSTEM, Actor
+from planner.settings import REPO_ROOT
+
+APP = str(REPO_ROOT / "planner" / "app" / "app.py")
+TODAY = dt.date.today()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, data_dir, validation_ctx):
+    from planner.registry.demo import load_demo
+    from planner.registry.service import Registry
+    from planner.sources.boundaries import load_area_boundaries
+
+    folder = tmp_path_factory.mktemp("app")
+    url = f"sqlite:///{folder / 'registry.sqlite'}"
+    registry = Registry.open(validation_ctx, url)
+    load_demo(registry, load_area_boundaries(data_dir, validation_ctx.area_set), today=TODAY)
+    kestrel = (
+        registry.organisations().set_index("name").loc["Kestrel Domestic Abuse Partnership", "id"]
+    )
+    registry.add_user(SYSTEM, "carol", "commissioner password", "commissioner")
+    registry.add_user(SYSTEM, "kim", "provider password!", "provider", kestrel)
+    return {"url": url, "registry": registry, "kestrel": kestrel, "folder": folder}
+
+
+@pytest.fixture
+def app(world, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", world["url"])
+    monkeypatch.setenv("XDG_DATA_HOME", str(world["folder"] / "xdg"))
+
+    def open_page(page: str | None = None, actor: Actor | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=180)
+        if actor:
+            at.session_state["actor"] = actor
+        at.run()
+        if page:
+            at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return open_page
+
+
+CAROL = Actor("carol", "commissioner")
+
+
+def text_of(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for e in at.error] + [s.value for s in at.subheader]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_overview(app, world):
+    at = app()
+    assert at.title[0].value == "Overview"
+    assert len(at.metric) == 5
+    assert at.metric[0].label == "Domestic abuse"
+    assert any("Demonstration data" in i.value for i in at.info)
+    assert "The five most serious findings" in text_of(at)
+    assert len([b for b in at.button if b.label == "See flags"]) == 5
+
+
+def test_overview_click_through_to_a_boroughs_flags(app):
+    at = app()
+    first = next(b for b in at.button if b.label == "See flags")
+    first.click().run()
+    assert at.title[0].value == "Gaps & duplication"
+    area = at.session_state["gaps_area"]
+    assert f"flags for {area}" in text_of(at)
+    flags = at.dataframe[1].value
+    assert set(flags["area_name"]) == {area}
+
+
+def test_gaps_page_matrix_and_filters(app):
+    at = app("gaps")
+    matrix = at.dataframe[0].value
+    assert "Croydon" in matrix.index and "Domestic abuse" in matrix.columns
+    assert str(matrix.loc["City of London", "Domestic abuse"]).startswith("Not assessed")
+    assert "Key: Red:" in text_of(at)
+    at.selectbox(key="gaps_area_pick").select("Lambeth").run()
+    at.multiselect[0].set_value(["duplication"]).run()
+    flags = at.dataframe[1].value
+    assert list(flags["flag"]) == ["duplication"] and list(flags["area_name"]) == ["Lambeth"]
+    assert "services" not in flags.columns  # aggregate view for the public
+
+
+def test_find_support(app):
+    at = app("find_support")
+    at.selectbox(key="find_area").select("Croydon").run()
+    text = text_of(at)
+    assert "services in Croydon" in text
+    assert "**Croydon IDVA service** · Kestrel Domestic Abuse Partnership" in text
+    assert "No police report needed" in text
+
+
+def test_demand_page_trend(app):
+    at = app("demand")
+    assert at.title[0].value == "Demand for victim support"
+    assert "recording system (CONNECT)" in text_of(at)
+
+
+def test_journey(app):
+    at = app("journey", CAROL)
+    at.selectbox(key="journey_area").select("Croydon").run()
+    at.selectbox(key="journey_need").select("Families bereaved by homicide").run()
+    rows = at.dataframe[0].value.set_index("stage")
+    assert rows.loc["inquest", "status"] == "MISSING (required)"
+    assert rows.loc["trial", "status"] == "covered"
+    assert "Missing stages: inquest, long_term" in text_of(at)
+
+
+def test_access_page(app):
+    at = app("access", CAROL)
+    at.selectbox(key="access_area").select("Bromley").run()
+    assert "of residents live more than 5 km from a site" in text_of(at)
+
+
+def test_data_page(app):
+    at = app("data", CAROL)
+    datasets = at.dataframe[0].value
+    assert set(datasets["dataset"]) == {
+        "boundaries",
+        "lsoa_boundaries",
+        "population",
+        "mps_crime",
+        "mps_dashboard",
+        "stats19",
+    }
+    assert (datasets["problems"] == "none").all()
+    assert "Change an assumption" in text_of(at)
+
+
+@pytest.mark.parametrize("page", ["services", "admin", "journey", "access", "data"])
+def test_viewer_cannot_reach_provider_or_admin_pages(app, page):
+    at = app()
+    titles = {
+        "services": "Services",
+        "admin": "Admin",
+        "journey": "The victim's journey",
+        "access": "Access to face-to-face support",
+        "data": "Data & assumptions",
+    }
+    try:
+        at.switch_page(f"pages/{page}.py").run()
+        reached = [t.value for t in at.title]
+    except Exception:  # not in the viewer's navigation: AppTest refuses to switch
+        reached = []
+    assert titles[page] not in reached
+    # the page itself also refuses, whatever the navigation
+    if page != "data":
+        direct = AppTest.from_file(
+            str(REPO_ROOT / f"planner/app/pages/{page}.py"), default_timeout=60
+        ).run()
+        assert "needs you to sign in" in direct.warning[0].value
+        assert not [b for b in direct.button if b.label in ("Approve", "Register", "Save")]
+
+
+def test_provider_sees_only_its_organisations_edit_controls(app, world):
+    kim = Actor("kim", "provider", world["kestrel"])
+    at = app("services", kim)
+    at.selectbox[3].select("Croydon IDVA service").run()
+    assert [b for b in at.button if b.label == "Edit this service"]
+    at.selectbox[3].select("Beacon hate crime advocacy: Croydon").run()
+    assert not [b for b in at.button if b.label == "Edit this service"]
+    form_orgs = next(s for s in at.selectbox if s.label == "Organisation")
+    assert form_orgs.options == ["Kestrel Domestic Abuse Partnership"]
+
+
+def test_registration_lands_as_submitted_and_approval_changes_the_gaps(app, world):
+    registry = world["registry"]
+    kim = Actor("kim", "provider", world["kestrel"])
+    at = app("services", kim)
+    form_name = next(t for t in at.text_input if t.label == "Service name")
+    form_name.input("Kestrel road crash pilot: Barnet")
+    next(s for s in at.selectbox if s.label == "Service type").select("road_crash_casework")
+    next(m for m in at.multiselect if m.label == "Needs").set_value(["road_harm"])
+    next(m for m in at.multiselect if m.label == "Journey stages").set_value(
+        ["immediate", "inquest"]
+    )
+    next(m for m in at.multiselect if m.label == "Boroughs covered").set_value(["Barnet"])
+    next(n for n in at.number_input if n.label.startswith("Capacity")).set_value(400)
+    next(b for b in at.button if b.label == "Register").click().run()
+    assert not at.exception
+    saved = [
+        r
+        for r in registry.services(statuses=["submitted"])
+        if r["name"] == "Kestrel road crash pilot: Barnet"
+    ]
+    assert len(saved) == 1 and saved[0]["organisation_id"] == world["kestrel"]
+
+    def barnet_road_flags():
+        gaps = app("gaps")
+        gaps.selectbox(key="gaps_area_pick").select("Barnet").run()
+        flags = gaps.dataframe[1].value
+        return set(flags.loc[flags["need"] == "road_harm", "flag"])
+
+    assert "no_provision" in barnet_road_flags()
+    admin = app("admin", CAROL)
+    approve = next(b for b in admin.button if b.key == f"approve_{saved[0]['id']}")
+    approve.click().run()
+    assert registry.get_service(saved[0]["id"])["status"] == "approved"
+    assert "no_provision" not in barnet_road_flags()
+
+
+def test_validation_messages_appear_beside_the_fields(app, world):
+    at = app("services", CAROL)
+    next(b for b in at.button if b.label == "Register").click().run()
+    messages = [e.value for e in at.error]
+    assert "is required" in " ".join(messages)
+    assert any("at least one is required" in m for m in messages)
