@@ -18,6 +18,7 @@ APP = str(REPO_ROOT / "planner" / "app" / "app.py")
 def test_demand_page_shows_a_known_borough(data_dir):
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
+    at.switch_page("pages/demand.py").run()
     assert not at.exception
     assert at.title[0].value == "Demand for victim support"
     assert at.subheader[0].value.startswith("Domestic abuse: estimated demand")
@@ -44,6 +45,7 @@ def test_demand_page_shows_a_known_borough(data_dir):
 def test_changing_need_and_measure(data_dir):
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
+    at.switch_page("pages/demand.py").run()
     at.selectbox[0].select("Families bereaved by homicide").run()
     assert "women" not in " ".join(at.selectbox[1].options)
     at.selectbox[1].select("Rate per 100,000 residents").run()

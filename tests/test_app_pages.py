@@ -216,3 +216,20 @@ def test_validation_messages_appear_beside_the_fields(app, world):
     messages = [e.value for e in at.error]
     assert "is required" in " ".join(messages)
     assert any("at least one is required" in m for m in messages)
+
+
+def test_a_filter_change_does_not_recompute_the_analysis(app, monkeypatch):
+    import streamlit as st
+
+    from planner.app import cache
+
+    calls = []
+    real = cache.run_analysis
+    monkeypatch.setattr(cache, "run_analysis", lambda *a, **k: calls.append(1) or real(*a, **k))
+    st.cache_resource.clear()
+    at = app("gaps")
+    at.selectbox(key="gaps_area_pick").select("Croydon").run()
+    at.multiselect[0].set_value(["stage_gap"]).run()
+    at.selectbox(key="gaps_area_pick").select("Hackney").run()
+    assert not at.exception
+    assert len(calls) == 1

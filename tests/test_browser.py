@@ -93,7 +93,8 @@ def test_sign_in_overview_map_and_a_boroughs_flags(server):
                 "--no-first-run",
             ],
         )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # Streamlit scrolls inside the page, so a tall window is what "full page" can capture
+        page = browser.new_page(viewport={"width": 1400, "height": 2600})
         page.goto(server)
         page.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
         # let the first run finish (the map drawn) before typing, or the rerun resets the form

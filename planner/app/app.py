@@ -8,12 +8,32 @@ from planner.errors import PlannerError
 st.set_page_config(page_title="Victim Services Commissioning Planner", layout="wide")
 state.init()
 
+
+def _single_sign_on_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file, or unreadable: local accounts only
+        return False
+
+
 with st.sidebar:
     who = state.actor()
+    if not state.signed_in() and _single_sign_on_configured():
+        if getattr(st.user, "is_logged_in", False):
+            # an OIDC identity maps to the local account with the same user name (e-mail)
+            try:
+                st.session_state["actor"] = cache.registry().actor_for(str(st.user.email))
+                st.rerun()
+            except PlannerError as exc:
+                st.error(str(exc))
+        elif st.button("Sign in with single sign-on"):
+            st.login()
     if state.signed_in():
         st.write(f"Signed in as **{who.username}** ({who.role})")
         if st.button("Sign out"):
             st.session_state["actor"] = None
+            if getattr(st.user, "is_logged_in", False):
+                st.logout()
             st.rerun()
     else:
         with st.form("sign_in"):

@@ -658,6 +658,18 @@ class Registry:
             raise AuthError("Unknown user name or wrong password.")
         return Actor(user.username, user.role, user.organisation_id)
 
+    def actor_for(self, username: str) -> Actor:
+        """The account of a user signed in elsewhere (single sign-on): it must exist here,
+        where its role and organisation are kept."""
+        with self.session() as s:
+            user = s.scalars(select(User).where(User.username == username.strip())).first()
+        if user is None or not user.active:
+            raise AuthError(
+                f"{username} has no account in the planner: ask an administrator "
+                "to add one with this e-mail as the user name."
+            )
+        return Actor(user.username, user.role, user.organisation_id)
+
     def users(self) -> pd.DataFrame:
         with self.session() as s:
             rows = s.scalars(select(User).order_by(User.username)).all()
