@@ -126,12 +126,22 @@ def london() -> None:
         ),
         rows,
     )
+    from planner.analysis import Analysis
+    from planner.exports.gap_analysis import gap_analysis_workbook
+
+    full = Analysis(demand, tables, result, AS_OF, True)
+    workbook = measure(
+        "gap analysis workbook (13 sheets)",
+        lambda: gap_analysis_workbook(full, data),
+        rows,
+    )
     table(
         f"London: 33 areas, {len(tables.services)} services, {len(small):,} LSOAs "
         f"({os.cpu_count()} cores)",
         rows,
     )
     print(f"{'overview map payload (HTML bytes)':<58} {len(html.encode()):>8,}")
+    print(f"{'gap analysis workbook size (bytes)':<58} {len(workbook):>8,}")
     versus_access(small, tables, points, result)
 
 

@@ -330,6 +330,82 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import time
+
+    from planner.analysis import open_for_analysis, run_analysis
+
+    out = Path(args.out)
+    allowed = {
+        "gap-analysis": (".xlsx",),
+        "framework": (".xlsx",),
+        "map": (".html", ".png"),
+        "leaflet": (".html", ".pdf"),
+    }[args.what]
+    if out.suffix.lower() not in allowed:
+        raise PlannerError(
+            f"--out {out}: a {args.what} export is written as " + " or ".join(allowed)
+        )
+    start = time.perf_counter()
+    data, registry = open_for_analysis(_settings())
+    needs = [_need(data, n) for n in args.need] if args.need else None
+    areas = [data.area_set.resolve(b) for b in args.borough] if args.borough else None
+    analysis = run_analysis(data, registry, access=args.what in ("gap-analysis",))
+    if args.what == "gap-analysis":
+        from planner.exports.gap_analysis import gap_analysis_workbook
+
+        content = gap_analysis_workbook(
+            analysis,
+            data,
+            needs=needs,
+            areas=areas,
+            contact=args.contact or "The commissioning team (set with --contact)",
+        )
+    elif args.what == "framework":
+        from planner.exports.framework import framework_workbook
+
+        content = framework_workbook(analysis, data)
+    elif args.what == "map":
+        need = needs[0] if needs else "domestic_abuse"
+        rows = analysis.result.coverage[analysis.result.coverage["need"] == need]
+        label = data.assumptions.needs[need].label
+        if out.suffix.lower() == ".png":
+            from planner.exports.maps import gap_map_png
+
+            content = gap_map_png(
+                data.boundaries, rows, title=f"{label}: coverage of estimated need"
+            )
+        else:
+            from planner.exports.maps import map_html
+            from planner.maps import rag_map
+            from planner.sources.boundaries import map_layer
+
+            content = map_html(
+                rag_map(map_layer(data.boundaries), rows, title=f"{label}: coverage")
+            )
+    else:
+        if not areas or not needs:
+            raise PlannerError(
+                "A leaflet is for one borough and one need: give --borough and --need."
+            )
+        from planner.exports.leaflet import leaflet_html, leaflet_pdf
+
+        make = leaflet_pdf if out.suffix.lower() == ".pdf" else leaflet_html
+        content = make(analysis, data, areas[0], needs[0])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+    demo = " (demonstration registry)" if analysis.demo else ""
+    print(f"Wrote {out} ({len(content):,} bytes){demo} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _need(data, text: str) -> str:
+    for key, spec in data.assumptions.needs.items():
+        if text in (key, spec.label):
+            return key
+    raise PlannerError(f"Unknown need {text!r}; needs: {', '.join(data.assumptions.needs)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="planner",
@@ -360,6 +436,14 @@ def build_parser() -> argparse.ArgumentParser:
     analyse_cmd.add_argument("--out", help="write the flags to FILE.csv, or every table to .json")
     analyse_cmd.add_argument("--no-access", action="store_true", help="skip the access analysis")
     analyse_cmd.set_defaults(func=cmd_analyse)
+
+    export = sub.add_parser("export", help="workbooks, maps and leaflets")
+    export.add_argument("what", choices=["gap-analysis", "framework", "map", "leaflet"])
+    export.add_argument("--out", required=True)
+    export.add_argument("--need", action="append", help="a need (repeatable)")
+    export.add_argument("--borough", action="append", help="a borough (repeatable)")
+    export.add_argument("--contact", help="contact line for the gap analysis cover")
+    export.set_defaults(func=cmd_export)
 
     registry = sub.add_parser("registry", help="the service registry")
     reg_sub = registry.add_subparsers(dest="registry_command", required=True)

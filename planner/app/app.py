@@ -64,6 +64,9 @@ if role in ("provider", "commissioner", "admin"):
     ]
     pages["Understand"].append(st.Page("pages/data.py", title="Data & assumptions"))
 if role in ("commissioner", "admin"):
-    # Plan and Exports pages arrive with their own issues, in this section
-    pages["Commission"] = [st.Page("pages/admin.py", title="Admin")]
+    # the Plan page arrives with its own issue, in this section
+    pages["Commission"] = [
+        st.Page("pages/exports.py", title="Exports"),
+        st.Page("pages/admin.py", title="Admin"),
+    ]
 st.navigation(pages).run()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -67,6 +68,98 @@ def workbook_bytes(sheets: Mapping[str, tuple[str, pd.DataFrame, Mapping[str, st
     wb.remove(wb.active)
     for name, (title, frame, formats) in sheets.items():
         write_table(wb.create_sheet(name[:31]), frame, title=title, number_formats=formats)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class Sheet:
+    """One table on one sheet: the sheet's name, the title in A1, the table, its formats."""
+
+    name: str
+    title: str
+    table: pd.DataFrame
+    description: str
+    formats: Mapping[str, str] = field(default_factory=dict)
+    fills: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """column → {cell text → fill colour}: colour beside the words, never instead of them."""
+    wrap: tuple[str, ...] = ()
+
+
+def _text_sheet(
+    wb: Workbook, name: str, title: str, header: list[str], rows: list[list], widths: list[int]
+) -> None:
+    ws = wb.create_sheet(name)
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=14 if name == "Cover" else 12)
+    if header:
+        ws.append(header)
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([safe_cell_value(v) for v in row])
+    for r in ws.iter_rows(min_row=2):
+        for cell in r:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+                cell.data_type = "s"
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    if header:
+        ws.freeze_panes = "A3"
+
+
+def gss_workbook(
+    *,
+    title: str,
+    cover: list[tuple[str, str]],
+    notes: list[tuple[str, str]],
+    sheets: list[Sheet],
+    contents_on_cover: bool = False,
+) -> bytes:
+    """A workbook after the Government Statistical Service guidance on releasing statistics in
+    spreadsheets: Cover, Contents (with links), Notes, then one table per sheet. A short
+    workbook may carry its contents and notes on the cover instead."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    contents = [[s.name, s.description] for s in sheets]
+    if contents_on_cover:
+        rows = [[k, v] for k, v in cover] + [["", ""], ["Contents", ""], *contents]
+        rows += [["", ""], ["Notes", ""]] + [list(n) for n in notes]
+        _text_sheet(wb, "Cover", title, [], rows, [34, 110])
+        first = len(cover) + 4
+        links = wb["Cover"].iter_rows(min_row=first, max_row=first + len(contents) - 1)
+    else:
+        _text_sheet(wb, "Cover", title, [], [[k, v] for k, v in cover], [34, 110])
+        contents = [["Notes", "Notes referred to in the tables"], *contents]
+        _text_sheet(wb, "Contents", "Contents", ["Sheet", "What it holds"], contents, [28, 100])
+        links = wb["Contents"].iter_rows(min_row=3)
+        _text_sheet(
+            wb, "Notes", "Notes", ["Note number", "Note text"], [list(n) for n in notes], [14, 120]
+        )
+    for row in links:
+        row[0].hyperlink = f"#'{row[0].value}'!A1"
+        row[0].style = "Hyperlink"
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.name[:31])
+        write_table(ws, sheet.table, title=sheet.title, number_formats=sheet.formats)
+        columns = list(sheet.table.columns)
+        for column, colours in sheet.fills.items():
+            idx = columns.index(column) + 1
+            for (cell,) in ws.iter_rows(min_row=3, min_col=idx, max_col=idx):
+                colour = colours.get(str(cell.value))
+                if colour:
+                    cell.fill = PatternFill("solid", fgColor=colour.lstrip("#").upper())
+        for column in sheet.wrap:
+            letter = get_column_letter(columns.index(column) + 1)
+            ws.column_dimensions[letter].width = MAX_WIDTH
+            for (cell,) in ws.iter_rows(
+                min_row=3, min_col=columns.index(column) + 1, max_col=columns.index(column) + 1
+            ):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.properties.title = title
+    wb.properties.creator = "Victim Services Commissioning Planner"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

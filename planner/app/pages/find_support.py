@@ -3,6 +3,7 @@
 import streamlit as st
 
 from planner.app import cache, components
+from planner.exports.leaflet import clean
 
 st.title("Find support")
 st.write(
@@ -38,13 +39,14 @@ with cache.shown_errors():
                 if s.without_police_report
                 else "You need to have reported to the police, or be referred by them"
             )
-            how = [x for x in (s.phone and f"Phone {s.phone}", s.website, s.email) if x]
+            phone, website, email = clean(s.phone), clean(s.website), clean(s.email)
+            how = [x for x in (phone and f"Phone {phone}", website, email) if x]
             st.write(
                 "How to get in touch: "
                 + (" · ".join(how) if how else "ask your local victim service")
             )
-            if s.hours:
-                st.write(f"When: {s.hours}")
+            if clean(s.hours):
+                st.write(f"When: {clean(s.hours)}")
             if langs:
                 st.write("Languages: " + ", ".join(langs))
     st.caption(

@@ -1,0 +1,59 @@
+"""Exports: the gap analysis and framework workbooks, the gap map, borough leaflets."""
+
+import streamlit as st
+
+from planner.app import cache, components, state
+from planner.exports.framework import framework_workbook
+from planner.exports.gap_analysis import gap_analysis_workbook
+from planner.exports.leaflet import leaflet_html, leaflet_pdf
+from planner.exports.maps import gap_map_png, map_html
+from planner.maps import rag_map
+
+st.title("Exports")
+state.require("commissioner", "admin")
+with cache.shown_errors():
+    data, analysis = cache.planner_data(), cache.analysis()
+    components.demo_banner(analysis)
+    labels = {spec.label: need for need, spec in data.assumptions.needs.items()}
+    st.subheader("Gap analysis workbook")
+    needs = st.multiselect("Needs", list(labels), default=list(labels))
+    boroughs = st.multiselect("Boroughs (none: all)", [a.name for a in data.area_set.areas])
+    contact = st.text_input("Contact on the cover", "The commissioning team")
+    if st.button("Build the gap analysis workbook"):
+        progress = st.progress(0.1, "Writing the tables…")
+        content = gap_analysis_workbook(
+            analysis,
+            data,
+            needs=[labels[n] for n in needs],
+            areas=[data.area_set.resolve(b) for b in boroughs] or None,
+            contact=contact,
+        )
+        progress.progress(1.0, "Done")
+        st.download_button("Download gap_analysis.xlsx", content, "gap_analysis.xlsx")
+    st.subheader("Commissioning framework workbook")
+    if st.button("Build the framework workbook"):
+        with st.spinner("Writing the framework…"):
+            st.download_button(
+                "Download framework.xlsx", framework_workbook(analysis, data), "framework.xlsx"
+            )
+    st.subheader("Gap map")
+    need = components.need_picker(data, key="export_need")
+    rows = analysis.result.coverage[analysis.result.coverage["need"] == need]
+    title = f"{data.assumptions.needs[need].label}: coverage of estimated need"
+    left, right = st.columns(2)
+    left.download_button(
+        "Map as a web page (HTML)",
+        map_html(rag_map(cache.area_map_layer(), rows, title=title)),
+        "gap_map.html",
+    )
+    if right.button("Make the map picture (PNG)"):
+        right.download_button(
+            "Download gap_map.png", gap_map_png(data.boundaries, rows, title=title), "gap_map.png"
+        )
+    st.subheader("Borough leaflet")
+    area = components.area_picker(data, key="leaflet_area")
+    left, right = st.columns(2)
+    left.download_button(
+        "Leaflet (printable web page)", leaflet_html(analysis, data, area, need), "leaflet.html"
+    )
+    right.download_button("Leaflet (PDF)", leaflet_pdf(analysis, data, area, need), "leaflet.pdf")

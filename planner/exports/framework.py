@@ -1,0 +1,219 @@
+"""The commissioning framework workbook (BRIEF §5.1): principles, minimum standards,
+outcomes and KPIs, service specifications per need, lots, the evidence behind each lot, and
+the assumptions. Standing content comes from ``data/framework.toml``; lots from a plan when
+one is given, otherwise proposed from the gaps (one lot per need and sub-region)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+from planner.analysis import Analysis
+from planner.datasets import PlannerData
+from planner.errors import ConfigError
+from planner.exports.xlsx import Sheet, gss_workbook
+from planner.settings import REPO_ROOT
+
+FRAMEWORK_FILE = REPO_ROOT / "data" / "framework.toml"
+LOT_FLAGS = ("no_provision", "under_provision")
+
+
+def load_framework(path: Path = FRAMEWORK_FILE) -> dict:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"Framework file {path} cannot be read: {exc}") from exc
+    for key in ("meta", "principles", "standards", "outcomes", "service_types", "channels"):
+        if key not in raw:
+            raise ConfigError(f"{path}: missing [{key}]")
+    return raw
+
+
+def proposed_lots(analysis: Analysis, data: PlannerData) -> pd.DataFrame:
+    """One lot per need and sub-region, covering its boroughs with a no-provision or
+    under-provision flag; indicative capacity = their unmet estimated need."""
+    flags = analysis.result.flags
+    flagged = flags[flags["flag"].isin(LOT_FLAGS)].copy()
+    sub = {a.code: a.sub_region for a in data.area_set.areas}
+    flagged["sub_region"] = flagged["area_code"].map(sub)
+    flagged["unmet"] = (flagged["estimated"] - flagged["capacity"]).clip(lower=0)
+    lots = []
+    for (need, region), group in flagged.groupby(["need", "sub_region"], sort=True):
+        lots.append(
+            {
+                "lot": f"{data.assumptions.needs[need].label}: {region} London",
+                "need": need,
+                "areas": ", ".join(sorted(group["area_name"])),
+                "indicative capacity (people a year)": round(group["unmet"].sum()),
+                "annual value (GBP)": None,
+                "start": None,
+                "end": None,
+                "basis": "proposed from the gaps (no plan given): capacity = unmet estimated need",
+            }
+        )
+    return pd.DataFrame(
+        lots,
+        columns=[
+            "lot",
+            "need",
+            "areas",
+            "indicative capacity (people a year)",
+            "annual value (GBP)",
+            "start",
+            "end",
+            "basis",
+        ],
+    )
+
+
+def framework_workbook(
+    analysis: Analysis,
+    data: PlannerData,
+    *,
+    lots: pd.DataFrame | None = None,
+    generated: dt.datetime | None = None,
+) -> bytes:
+    fw = load_framework()
+    a = data.assumptions
+    labels = {n: s.label for n, s in a.needs.items()}
+    generated = generated or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    plan_lots = lots is not None
+    lots = proposed_lots(analysis, data) if lots is None else lots
+    coverage = analysis.result.coverage
+    cover = [
+        ("Area set", f"{data.area_set.name} ({len(data.area_set.areas)} areas)"),
+        ("Date", generated.date().isoformat()),
+        (
+            "Data vintage",
+            "MPS recorded crime to 2026-06; MPS crime dashboard to 2025-07; "
+            "STATS19 2022 and 2025; Census 2021",
+        ),
+        ("Framework content", f"data/framework.toml, edited by {fw['meta']['edited_by']}"),
+        ("Assumptions", f"data/assumptions.toml, edited by {a.meta.edited_by}"),
+        (
+            "Lots",
+            "from the plan" if plan_lots else "proposed from the gaps: no plan given",
+        ),
+        ("Produced", f"{generated.isoformat()} by the Victim Services Commissioning Planner"),
+    ]
+    if analysis.demo:
+        cover.insert(
+            0,
+            (
+                "DEMONSTRATION DATA",
+                "The services and the lots drawn from them come "
+                "from a fictional demonstration registry.",
+            ),
+        )
+    specs = []
+    for need, spec in a.needs.items():
+        rows = coverage[coverage["need"] == need]
+        specs.append(
+            {
+                "need": spec.label,
+                "required service types": ", ".join(fw["service_types"].get(need, [])),
+                "required stages": ", ".join(spec.required_stages),
+                "required specialist provision": ", ".join(spec.required_specialist) or "none set",
+                "channels": ", ".join(fw["channels"].get(need, [])),
+                "reachable without a police report": "required"
+                if spec.no_report_route_required
+                else "not required",
+                "estimated need (people a year)": rows["estimated"].sum(),
+                "current capacity (people a year)": rows["capacity"].sum(),
+                "indicative extra capacity (people a year)": max(
+                    0.0, rows["estimated"].sum() - rows["capacity"].sum()
+                ),
+            }
+        )
+    evidence = analysis.result.flags.merge(
+        lots[["lot", "need", "areas"]]
+        .assign(area_name=lots["areas"].str.split(", "))
+        .explode("area_name"),
+        on=["need", "area_name"],
+    )
+    evidence = evidence[
+        ["lot", "area_name", "flag", "severity", "estimated", "capacity", "ratio", "sentence"]
+    ].rename(
+        columns={
+            "area_name": "area",
+            "estimated": "estimated need (people a year)",
+            "capacity": "capacity (people a year)",
+            "ratio": "coverage (%)",
+            "sentence": "finding",
+        }
+    )
+    outcomes = pd.DataFrame(fw["outcomes"]).assign(
+        need=lambda f: f["need"].map(lambda n: labels.get(n, "All needs"))
+    )
+    sheets = [
+        Sheet(
+            "Principles",
+            "Principles",
+            pd.DataFrame(fw["principles"]),
+            "What every commissioned service stands on",
+            wrap=("meaning",),
+        ),
+        Sheet(
+            "Minimum standards",
+            "Minimum standards for providers",
+            pd.DataFrame(fw["standards"]),
+            "What a provider must meet to bid",
+            wrap=("requirement",),
+        ),
+        Sheet(
+            "Outcomes and KPIs",
+            "Outcomes and KPIs",
+            outcomes,
+            "Per need: outcome, measure, target, data source",
+        ),
+        Sheet(
+            "Service specifications",
+            "Service specifications per need",
+            pd.DataFrame(specs),
+            "Service types, stages, specialisms, channels, capacity",
+            {
+                "estimated need (people a year)": "#,##0",
+                "current capacity (people a year)": "#,##0",
+                "indicative extra capacity (people a year)": "#,##0",
+            },
+        ),
+        Sheet(
+            "Lots",
+            "Proposed contracts (lots)",
+            lots.assign(need=lots["need"].map(labels)),
+            "Areas, capacity, value and dates of each lot",
+            {"indicative capacity (people a year)": "#,##0", "annual value (GBP)": "#,##0"},
+        ),
+        Sheet(
+            "Evidence",
+            "The findings behind each lot",
+            evidence,
+            "Gap and duplication findings for each lot's areas",
+            {
+                "estimated need (people a year)": "#,##0",
+                "capacity (people a year)": "#,##0",
+                "coverage (%)": "0%",
+            },
+            wrap=("finding",),
+        ),
+        Sheet(
+            "Assumptions and sources",
+            "Assumptions and sources",
+            a.table(),
+            "Every multiplier, benchmark and threshold with its source",
+            wrap=("rationale",),
+        ),
+    ]
+    notes = [
+        (
+            "[note 1]",
+            "Indicative capacity is estimated need minus current approved "
+            "capacity; see the gap analysis workbook for the method.",
+        )
+    ]
+    return gss_workbook(
+        title=fw["meta"]["title"], cover=cover, notes=notes, sheets=sheets, contents_on_cover=True
+    )
