@@ -233,3 +233,12 @@ def test_a_filter_change_does_not_recompute_the_analysis(app, monkeypatch):
     at.selectbox(key="gaps_area_pick").select("Hackney").run()
     assert not at.exception
     assert len(calls) == 1
+
+
+def test_exports_page(app):
+    at = app("exports", CAROL)
+    assert at.title[0].value == "Exports"
+    assert any("Demonstration data" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Build the gap analysis workbook").click().run()
+    assert not at.exception
+    assert "Download gap_analysis.xlsx" in [d.label for d in at.get("download_button")]

@@ -197,3 +197,30 @@ def test_analyse_prints_the_summary_and_writes_tables(env, tmp_path):
     assert csv_out.read_text().startswith("area_code,area_name,need,flag,severity")
     bad = run(env, "analyse", "--as-of", "someday")
     assert bad.returncode == 1 and "is not a date" in bad.stderr
+
+
+def test_export_commands(env, tmp_path):
+    assert run(env, "registry", "init").returncode == 0
+    out = tmp_path / "gap_analysis.xlsx"
+    result = run(env, "export", "gap-analysis", "--out", str(out), "--contact", "Board office")
+    assert result.returncode == 0, result.stderr
+    assert "(demonstration registry)" in result.stdout
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:4] == ["Cover", "Contents", "Notes", "Summary"]
+    leaflet = tmp_path / "leaflet.html"
+    ok = run(
+        env,
+        "export",
+        "leaflet",
+        "--borough",
+        "Croydon",
+        "--need",
+        "domestic_abuse",
+        "--out",
+        str(leaflet),
+    )
+    assert ok.returncode == 0 and "Support available in Croydon" in leaflet.read_text()
+    bad = run(env, "export", "leaflet", "--out", str(tmp_path / "x.html"))
+    assert bad.returncode == 1 and "give --borough and --need" in bad.stderr
+    wrong = run(env, "export", "map", "--out", str(tmp_path / "x.pdf"))
+    assert wrong.returncode == 1 and "written as .html or .png" in wrong.stderr

@@ -91,6 +91,10 @@ def demo_records(
                 organisation_id=f"demo-org-{family['organisation']}",
                 name=family["name"].replace("{area}", label or ref),
                 description=DEMO_NOTE,
+                # fictional contact details: example.org addresses and the 020 7946 0xxx
+                # numbers that Ofcom keeps for drama, so nobody real is ever called
+                website=f"https://{family['organisation']}.example.org/{family['key']}",
+                phone=f"020 7946 0{len(services) % 1000:03d}",
                 capacity_per_year=family.get("capacity_by_area", {}).get(
                     label, family.get("capacity_per_year")
                 ),
