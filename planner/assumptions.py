@@ -99,6 +99,11 @@ class Threshold(Sourced):
     unit: Text
 
 
+class UnitCost(Sourced):
+    value: float = Field(gt=0)
+    unit: Text
+
+
 class Meta(_Strict):
     title: Text
     edited_by: Text
@@ -109,6 +114,8 @@ class Assumptions(_Strict):
     needs: dict[Literal[NEEDS], Need]  # type: ignore[valid-type]
     benchmarks: dict[str, Benchmark] = {}
     thresholds: dict[Literal[THRESHOLDS], Threshold]  # type: ignore[valid-type]
+    unit_costs: dict[str, UnitCost] = {}
+    """Cost of supporting one person for a year, by service type: used by plan suggestions."""
 
     @model_validator(mode="after")
     def _complete(self) -> Assumptions:
@@ -146,7 +153,11 @@ class Assumptions(_Strict):
                         item.rationale,
                     )
                 )
-        for section, items in (("benchmark", self.benchmarks), ("threshold", self.thresholds)):
+        for section, items in (
+            ("benchmark", self.benchmarks),
+            ("threshold", self.thresholds),
+            ("unit cost", self.unit_costs),
+        ):
             for key, item in items.items():
                 rows.append((section, key, item.value, item.unit, item.source, item.rationale))
         return pd.DataFrame(

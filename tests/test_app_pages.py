@@ -242,3 +242,29 @@ def test_exports_page(app):
     next(b for b in at.button if b.label == "Build the gap analysis workbook").click().run()
     assert not at.exception
     assert "Download gap_analysis.xlsx" in [d.label for d in at.get("download_button")]
+
+
+def test_plan_page_creates_a_plan_adds_a_lot_and_shows_the_difference(app):
+    at = app("plan", CAROL)
+    assert at.title[0].value == "Plan"
+    next(t for t in at.text_input if t.label == "Plan name").input("Road harm east")
+    next(b for b in at.button if b.label == "Create plan").click().run()
+    assert not at.exception
+    at.selectbox(key="plan_pick").select("Road harm east").run()
+    next(t for t in at.text_input if t.label == "Lot name").input("Road crash casework: east")
+    next(m for m in at.multiselect if m.label == "Needs").set_value(["road_harm"])
+    next(s for s in at.selectbox if s.label == "Service type").select("road_crash_casework")
+    next(m for m in at.multiselect if m.label == "Boroughs").set_value(
+        ["Havering", "Bexley", "Bromley"]
+    )
+    next(n for n in at.number_input if n.label.startswith("Capacity")).set_value(400)
+    next(n for n in at.number_input if n.label.startswith("Annual value")).set_value(600_000)
+    next(b for b in at.button if b.label == "Add lot").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Flags closed"]) >= 3
+    assert metrics["More people supported a year"] == "400"
+    assert metrics["Cost per extra person"] == "£1,500"
+    assert "Havering has no approved service for road crash victims" in text_of(at)
+    compare = at.dataframe[-1].value
+    assert "Road harm east" in set(compare["plan"])

@@ -35,7 +35,9 @@ def test_every_brief_value_is_present_with_a_source(assumptions):
     table = assumptions.table()
     assert table["source"].str.len().min() > 3
     assert table["rationale"].str.len().min() > 10
-    assert len(table) == 2 * len(NEEDS) + len(b) + len(assumptions.thresholds)
+    assert len(table) == 2 * len(NEEDS) + len(b) + len(assumptions.thresholds) + len(
+        assumptions.unit_costs
+    )
 
 
 def test_required_stages_follow_the_brief(assumptions):

@@ -64,8 +64,8 @@ if role in ("provider", "commissioner", "admin"):
     ]
     pages["Understand"].append(st.Page("pages/data.py", title="Data & assumptions"))
 if role in ("commissioner", "admin"):
-    # the Plan page arrives with its own issue, in this section
     pages["Commission"] = [
+        st.Page("pages/plan.py", title="Plan"),
         st.Page("pages/exports.py", title="Exports"),
         st.Page("pages/admin.py", title="Admin"),
     ]

@@ -181,3 +181,48 @@ class AuditEvent(Base):
     note: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+class Plan(Base):
+    """A commissioning plan: contract lots a commissioner is considering."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    notes: Mapped[str | None] = mapped_column(Text)
+    not_renewed: Mapped[list] = mapped_column(JSON, default=list)
+    """Services whose contracts this plan does not renew (left out of its scenario)."""
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    lots: Mapped[list[Lot]] = relationship(cascade="all, delete-orphan", order_by="Lot.position")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Lot(Base):
+    """One proposed contract in a plan."""
+
+    __tablename__ = "lots"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    needs: Mapped[list] = mapped_column(JSON)
+    service_type: Mapped[str] = mapped_column(String(40))
+    areas: Mapped[list] = mapped_column(JSON)
+    capacity_per_year: Mapped[int] = mapped_column(Integer)
+    annual_value_gbp: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    stages: Mapped[list] = mapped_column(JSON, default=list)
+    specialisms: Mapped[list] = mapped_column(JSON, default=list)
+    channels: Mapped[list] = mapped_column(JSON, default=list)
+    without_police_report: Mapped[bool] = mapped_column(Boolean, default=True)
+    rationale: Mapped[str | None] = mapped_column(Text)

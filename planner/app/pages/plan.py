@@ -1,0 +1,163 @@
+"""Plan: contract lots, the coverage a plan would give beside today's, comparison, suggestions."""
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from planner.app import cache, components, state
+from planner.errors import PlannerError
+from planner.maps import choropleth
+from planner.plans import run_scenario, suggest
+from planner.registry import plan_store
+
+st.title("Plan")
+who = state.require("commissioner", "admin")
+with cache.shown_errors():
+    data, analysis, registry = cache.planner_data(), cache.analysis(), cache.registry()
+    components.demo_banner(analysis)
+    vocab, areas = registry.context.vocab, data.area_set
+    plans = plan_store.list_plans(registry)
+    with st.expander("Create a plan", expanded=not plans), st.form("new_plan"):
+        name = st.text_input("Plan name")
+        notes = st.text_area("Notes")
+        if st.form_submit_button("Create plan"):
+            try:
+                plan_store.create_plan(registry, who, name, notes or None)
+                st.rerun()
+            except PlannerError as exc:
+                st.error(str(exc))
+    if not plans:
+        st.stop()
+    names = [p["name"] for p in plans]
+    plan = plans[names.index(st.selectbox("Plan", names, key="plan_pick"))]
+    st.write(f"Status: **{plan['status']}** · owner {plan['owner']} · {len(plan['lots'])} lots")
+    if plan["lots"]:
+        st.dataframe(
+            pd.DataFrame(plan["lots"])[
+                [
+                    "name",
+                    "needs",
+                    "service_type",
+                    "areas",
+                    "capacity_per_year",
+                    "annual_value_gbp",
+                    "start_date",
+                    "end_date",
+                ]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    with st.form("add_lot"):
+        st.write("Add a lot")
+        lot_name = st.text_input("Lot name")
+        a, b = st.columns(2)
+        needs = a.multiselect("Needs", vocab.keys("needs"))
+        kind = b.selectbox("Service type", vocab.keys("service_types"))
+        boroughs = st.multiselect("Boroughs", [x.name for x in areas.areas])
+        c, d, e, f = st.columns(4)
+        capacity = c.number_input("Capacity (people a year)", min_value=0, step=10)
+        value = d.number_input("Annual value (GBP)", min_value=0, step=1000)
+        start = e.text_input("Start (YYYY-MM-DD)")
+        end = f.text_input("End (YYYY-MM-DD)")
+        stages = st.multiselect("Stages", vocab.keys("stages"))
+        if st.form_submit_button("Add lot"):
+            try:
+                plan_store.add_lot(
+                    registry,
+                    who,
+                    plan["id"],
+                    {
+                        "name": lot_name,
+                        "needs": needs,
+                        "service_type": kind,
+                        "areas": boroughs,
+                        "capacity_per_year": capacity,
+                        "annual_value_gbp": value or None,
+                        "start_date": start or None,
+                        "end_date": end or None,
+                        "stages": stages,
+                    },
+                )
+                st.rerun()
+            except PlannerError as exc:
+                st.error(str(exc))
+    result, diff = run_scenario(
+        analysis.demand,
+        analysis.tables,
+        data.assumptions,
+        plan["lots"],
+        plan_name=plan["name"],
+        as_of=analysis.as_of,
+        not_renewed=plan["not_renewed"],
+        before=analysis.result,
+    )
+    st.subheader("Before and after")
+    s = diff.summary
+    cols = st.columns(4)
+    cols[0].metric("Flags closed", s["flags closed"])
+    cols[1].metric("Flags opened", s["flags opened"])
+    cols[2].metric("More people supported a year", f"{s['extra people supported a year']:,.0f}")
+    cost = s["cost per extra person (GBP)"]
+    cols[3].metric("Cost per extra person", f"£{cost:,.0f}" if cost else "—")
+    if len(diff.closed):
+        st.write("Closed: " + "; ".join(diff.closed["sentence"].head(10)))
+    changed = diff.ratios[diff.ratios["change"].fillna(0).abs() > 1e-9]
+    st.dataframe(
+        changed[["area_name", "need", "ratio_before", "ratio_after", "rag_before", "rag_after"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "ratio_before": st.column_config.NumberColumn(format="percent"),
+            "ratio_after": st.column_config.NumberColumn(format="percent"),
+        },
+    )
+    need = components.need_picker(data, key="plan_need", label="Map of the change for")
+    rows = diff.ratios[diff.ratios["need"] == need].assign(
+        change_pts=lambda f: 100 * f["change"], note="no change or not assessed"
+    )
+    st_folium(
+        choropleth(
+            cache.area_map_layer(),
+            rows,
+            value_column="change_pts",
+            legend="Change in coverage (percentage points)",
+            number_format="{:+,.1f}",
+            note_column="note",
+        ),
+        height=420,
+        use_container_width=True,
+        returned_objects=[],
+        key="plan_map",
+    )
+    st.subheader("Compare plans")
+    table = []
+    for other in plans:
+        _, d = run_scenario(
+            analysis.demand,
+            analysis.tables,
+            data.assumptions,
+            other["lots"],
+            plan_name=other["name"],
+            as_of=analysis.as_of,
+            not_renewed=other["not_renewed"],
+            before=analysis.result,
+        )
+        table.append({"plan": other["name"], **d.summary})
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    st.subheader("Suggest lots for a budget")
+    budget = st.number_input("Budget (GBP a year)", min_value=0, value=1_000_000, step=50_000)
+    suggestions = suggest(analysis.result.coverage, data.assumptions, budget=budget)
+    st.caption(
+        "Greedy: the most people supported per pound first, using the unit costs in the "
+        "assumptions (illustrative until replaced with local prices)."
+    )
+    for lot in suggestions:
+        st.write(
+            f"**{lot['name']}** — {lot['capacity_per_year']:,} people, "
+            f"£{lot['annual_value_gbp']:,.0f}. {lot['rationale']}"
+        )
+    if suggestions and st.button("Add these suggestions to the plan"):
+        for lot in suggestions:
+            plan_store.add_lot(registry, who, plan["id"], lot)
+        st.rerun()

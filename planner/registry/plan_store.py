@@ -1,0 +1,258 @@
+"""Plans and lots in the registry database: commissioners only, every change audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from planner.errors import UnknownAreaError
+from planner.registry.auth import Actor
+from planner.registry.models import Lot, Plan, utcnow
+from planner.registry.service import NotFoundError, Registry, _check_version
+from planner.registry.validation import FieldProblem, ValidationError
+
+
+def _plan_dict(plan: Plan) -> dict:
+    return {
+        "id": plan.id,
+        "name": plan.name,
+        "owner": plan.owner,
+        "status": plan.status,
+        "notes": plan.notes,
+        "not_renewed": list(plan.not_renewed or []),
+        "version": plan.version,
+        "updated_at": plan.updated_at,
+        "updated_by": plan.updated_by,
+        "lots": [_lot_dict(lot) for lot in plan.lots],
+    }
+
+
+def _lot_dict(lot: Lot) -> dict:
+    return {
+        "id": lot.id,
+        "name": lot.name,
+        "needs": list(lot.needs),
+        "service_type": lot.service_type,
+        "areas": list(lot.areas),
+        "capacity_per_year": lot.capacity_per_year,
+        "annual_value_gbp": None if lot.annual_value_gbp is None else str(lot.annual_value_gbp),
+        "start_date": lot.start_date.isoformat() if lot.start_date else None,
+        "end_date": lot.end_date.isoformat() if lot.end_date else None,
+        "stages": list(lot.stages or []),
+        "specialisms": list(lot.specialisms or []),
+        "channels": list(lot.channels or []),
+        "without_police_report": lot.without_police_report,
+        "rationale": lot.rationale,
+    }
+
+
+def _snapshot(plan: Plan) -> dict:
+    out = _plan_dict(plan)
+    out["updated_at"] = out["updated_at"].isoformat() if out["updated_at"] else None
+    return out
+
+
+def create_plan(registry: Registry, actor: Actor, name: str, notes: str | None = None) -> dict:
+    registry._require_manager(actor, "create plans")
+    if not name or not name.strip():
+        raise ValidationError([FieldProblem("name", "is required")])
+    with registry.session() as s, s.begin():
+        plan = Plan(
+            id=str(uuid.uuid4()),
+            name=name.strip(),
+            owner=actor.username,
+            status="draft",
+            notes=notes,
+            not_renewed=[],
+            updated_at=utcnow(),
+            updated_by=actor.username,
+        )
+        s.add(plan)
+        s.flush()
+        registry._audit(s, actor, "plan", plan.id, "create", None, _snapshot(plan))
+        return _plan_dict(plan)
+
+
+def _load(s, plan_id: str) -> Plan:
+    plan = s.scalars(
+        select(Plan).where(Plan.id == plan_id).options(selectinload(Plan.lots))
+    ).one_or_none()
+    if plan is None or plan.deleted_at is not None:
+        raise NotFoundError(f"No plan with id {plan_id}.")
+    return plan
+
+
+def get_plan(registry: Registry, plan_id: str) -> dict:
+    with registry.session() as s:
+        return _plan_dict(_load(s, plan_id))
+
+
+def find_plan(registry: Registry, name_or_id: str) -> dict:
+    for plan in list_plans(registry):
+        if name_or_id in (plan["id"], plan["name"]):
+            return plan
+    raise NotFoundError(f"No plan called {name_or_id!r}.")
+
+
+def list_plans(registry: Registry) -> list[dict]:
+    with registry.session() as s:
+        plans = s.scalars(
+            select(Plan)
+            .where(Plan.deleted_at.is_(None))
+            .options(selectinload(Plan.lots))
+            .order_by(Plan.name)
+        ).all()
+        return [_plan_dict(p) for p in plans]
+
+
+def validate_lot(registry: Registry, raw: dict) -> dict:
+    """Check a lot; every problem at once, with the accepted values."""
+    ctx = registry.context
+    problems: list[FieldProblem] = []
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        problems.append(FieldProblem("name", "is required"))
+    needs = [n for n in raw.get("needs") or []]
+    bad = [n for n in needs if n not in ctx.vocab.keys("needs")]
+    if not needs or bad:
+        problems.append(
+            FieldProblem(
+                "needs",
+                f"give one or more of {', '.join(ctx.vocab.keys('needs'))}"
+                + (f" (not {', '.join(map(str, bad))})" if bad else ""),
+            )
+        )
+    kind = raw.get("service_type")
+    if kind not in ctx.vocab.keys("service_types"):
+        problems.append(
+            FieldProblem(
+                "service_type",
+                f"{kind!r} is not accepted; accepted: {', '.join(ctx.vocab.keys('service_types'))}",
+            )
+        )
+    areas = []
+    for name_or_code in raw.get("areas") or []:
+        try:
+            areas.append(ctx.area_set.resolve(str(name_or_code)))
+        except UnknownAreaError as exc:
+            problems.append(FieldProblem("areas", str(exc)))
+    if not raw.get("areas"):
+        problems.append(FieldProblem("areas", f"at least one {ctx.area_set.area_label}"))
+    try:
+        capacity = int(raw.get("capacity_per_year"))
+        if capacity < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(FieldProblem("capacity_per_year", "expected a whole number of 0 or more"))
+        capacity = 0
+    value = raw.get("annual_value_gbp")
+    if value not in (None, ""):
+        try:
+            value = Decimal(str(value))
+            if value < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(FieldProblem("annual_value_gbp", "expected an amount of 0 or more"))
+            value = None
+    else:
+        value = None
+    dates = {}
+    for key in ("start_date", "end_date"):
+        v = raw.get(key)
+        try:
+            dates[key] = dt.date.fromisoformat(str(v)) if v else None
+        except ValueError:
+            problems.append(FieldProblem(key, f"expected a date like 2027-04-01, found {v!r}"))
+            dates[key] = None
+    if dates["start_date"] and dates["end_date"] and dates["end_date"] <= dates["start_date"]:
+        problems.append(FieldProblem("end_date", "must be after the start date"))
+    for key, vocab_list in (
+        ("stages", "stages"),
+        ("specialisms", "specialisms"),
+        ("channels", "channels"),
+    ):
+        wrong = [v for v in raw.get(key) or [] if v not in ctx.vocab.keys(vocab_list)]
+        if wrong:
+            problems.append(FieldProblem(key, f"{', '.join(map(str, wrong))} not accepted"))
+    if problems:
+        raise ValidationError(problems, heading="The lot is not valid")
+    return {
+        "name": name,
+        "needs": needs,
+        "service_type": kind,
+        "areas": areas,
+        "capacity_per_year": capacity,
+        "annual_value_gbp": value,
+        **dates,
+        "stages": list(raw.get("stages") or []),
+        "specialisms": list(raw.get("specialisms") or []),
+        "channels": list(raw.get("channels") or []),
+        "without_police_report": bool(raw.get("without_police_report", True)),
+        "rationale": raw.get("rationale"),
+    }
+
+
+def add_lot(
+    registry: Registry,
+    actor: Actor,
+    plan_id: str,
+    raw: dict,
+    *,
+    expected_version: int | None = None,
+) -> dict:
+    registry._require_manager(actor, "change plans")
+    lot = validate_lot(registry, raw)
+    with registry.session() as s, s.begin():
+        plan = _load(s, plan_id)
+        _check_version(
+            plan.version,
+            expected_version,
+            f"The plan '{plan.name}'",
+            plan.updated_by,
+            plan.updated_at,
+        )
+        before = _snapshot(plan)
+        plan.lots.append(Lot(id=str(uuid.uuid4()), position=len(plan.lots), **lot))
+        plan.updated_at, plan.updated_by = utcnow(), actor.username
+        s.flush()
+        registry._audit(s, actor, "plan", plan.id, "add_lot", before, _snapshot(plan))
+        return _plan_dict(plan)
+
+
+def update_plan(
+    registry: Registry,
+    actor: Actor,
+    plan_id: str,
+    *,
+    status: str | None = None,
+    not_renewed: list[str] | None = None,
+    remove_lot: str | None = None,
+    expected_version: int | None = None,
+) -> dict:
+    registry._require_manager(actor, "change plans")
+    if status not in (None, "draft", "agreed"):
+        raise ValidationError([FieldProblem("status", "draft or agreed")])
+    with registry.session() as s, s.begin():
+        plan = _load(s, plan_id)
+        _check_version(
+            plan.version,
+            expected_version,
+            f"The plan '{plan.name}'",
+            plan.updated_by,
+            plan.updated_at,
+        )
+        before = _snapshot(plan)
+        if status:
+            plan.status = status
+        if not_renewed is not None:
+            plan.not_renewed = list(not_renewed)
+        if remove_lot:
+            plan.lots = [lot for lot in plan.lots if lot.id != remove_lot]
+        plan.updated_at, plan.updated_by = utcnow(), actor.username
+        s.flush()
+        registry._audit(s, actor, "plan", plan.id, "update", before, _snapshot(plan))
+        return _plan_dict(plan)

@@ -1,0 +1,166 @@
+"""Plans: scenarios worked out by hand, budget-bound suggestions, storage and roles."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.coverage import analyse
+from planner.plans import run_scenario, suggest
+from planner.registry import plan_store
+from planner.registry.auth import SYSTEM, Actor, PermissionDenied
+from planner.registry.validation import ValidationError
+from tests.coverage_world import demand, service, tables
+
+AS_OF = dt.date(2026, 11, 29)
+
+
+def test_one_lot_closes_exactly_the_expected_flags(assumptions):
+    d = demand({("A1", "road_harm"): 100, ("A2", "road_harm"): 50})
+    base = tables(
+        service(
+            "s1",
+            areas=("A2",),
+            needs=("road_harm",),
+            capacity=50,
+            service_type="road_crash_casework",
+            stages=("immediate", "investigation", "pre_trial", "trial", "inquest", "long_term"),
+            org="o1",
+        ),
+        service(
+            "s2",
+            areas=("A2",),
+            needs=("road_harm",),
+            capacity=0,
+            org="o2",
+            service_type="bereavement",
+        ),
+    )
+    lot = {
+        "id": "L1",
+        "name": "Road crash casework: Alpha",
+        "needs": ["road_harm"],
+        "service_type": "road_crash_casework",
+        "areas": ["A1"],
+        "capacity_per_year": 60,
+        "annual_value_gbp": "90000",
+        "stages": ["immediate", "investigation", "pre_trial", "trial", "inquest", "long_term"],
+    }
+    after, diff = run_scenario(d, base, assumptions, [lot], plan_name="P", as_of=AS_OF)
+    closed = set(zip(diff.closed["area_code"], diff.closed["flag"], strict=True))
+    opened = set(zip(diff.opened["area_code"], diff.opened["flag"], strict=True))
+    assert closed == {("A1", "no_provision")}
+    # the lot gives 60 for 100 people: under provision (amber band is 50-80%) and one provider
+    assert opened == {("A1", "under_provision"), ("A1", "continuity_risk")}
+    ratios = diff.ratios.set_index(["area_code", "need"])
+    assert ratios.loc[("A1", "road_harm"), "ratio_before"] == 0
+    assert ratios.loc[("A1", "road_harm"), "ratio_after"] == pytest.approx(0.6)
+    assert ratios.loc[("A2", "road_harm"), "change"] == 0
+    assert diff.summary["extra people supported a year"] == pytest.approx(60)
+    assert diff.summary["cost per extra person (GBP)"] == pytest.approx(1500)
+    flag = after.flags[
+        (after.flags["area_code"] == "A1") & (after.flags["flag"] == "under_provision")
+    ].iloc[0]
+    assert flag["severity"] == "medium"
+
+
+def test_not_renewing_a_contract_opens_the_gap(assumptions):
+    d = demand({("A2", "road_harm"): 50})
+    base = tables(
+        service(
+            "s1",
+            areas=("A2",),
+            needs=("road_harm",),
+            capacity=50,
+            service_type="road_crash_casework",
+            stages=("immediate",),
+        )
+    )
+    _, diff = run_scenario(d, base, assumptions, [], plan_name="P", as_of=AS_OF, not_renewed=["s1"])
+    assert set(diff.opened["flag"]) == {"no_provision"}
+    assert diff.summary["extra people supported a year"] == pytest.approx(-50)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.floats(min_value=0, max_value=5_000_000),
+    st.dictionaries(
+        st.sampled_from(
+            [
+                ("A1", "domestic_abuse"),
+                ("A2", "hate_crime"),
+                ("A1", "homicide"),
+                ("A2", "road_harm"),
+            ]
+        ),
+        st.floats(min_value=0, max_value=50_000),
+        max_size=4,
+    ),
+)
+def test_suggestions_never_exceed_the_budget(assumptions, budget, values):
+    result = analyse(demand(values), tables(), assumptions, as_of=AS_OF)
+    lots = suggest(result.coverage, assumptions, budget=budget)
+    assert sum(lot["annual_value_gbp"] for lot in lots) <= budget + 0.01
+    unmet = result.coverage.set_index(["area_code", "need"])["estimated"]
+    for lot in lots:
+        assert lot["capacity_per_year"] <= unmet[(lot["areas"][0], lot["needs"][0])] + 1e-9
+        assert lot["rationale"] and "budget left" in lot["rationale"]
+
+
+def test_suggestion_prefers_the_most_people_per_pound(assumptions):
+    d = demand({("A1", "hate_crime"): 100, ("A1", "homicide"): 10})
+    result = analyse(d, tables(), assumptions, as_of=AS_OF)
+    lots = suggest(result.coverage, assumptions, budget=40_000 + 4_000 * 10)
+    assert [lot["service_type"] for lot in lots] == ["hate_crime_advocacy", "homicide_casework"]
+    assert lots[0]["capacity_per_year"] == 100 and lots[1]["capacity_per_year"] == 10
+
+
+def test_plan_storage_validation_and_roles(registry):
+    plan = plan_store.create_plan(registry, SYSTEM, "Winter plan")
+    with pytest.raises(ValidationError) as err:
+        plan_store.add_lot(
+            registry,
+            SYSTEM,
+            plan["id"],
+            {
+                "name": "",
+                "needs": ["floods"],
+                "service_type": "idvaa",
+                "areas": ["Croyden"],
+                "capacity_per_year": -1,
+                "start_date": "2027-04-01",
+                "end_date": "2026-01-01",
+            },
+        )
+    text = str(err.value)
+    for part in (
+        "name: is required",
+        "needs: give one or more of",
+        "'idvaa' is not accepted",
+        "Unknown borough 'Croyden'",
+        "capacity_per_year: expected a whole number",
+        "end_date: must be after the start date",
+    ):
+        assert part in text
+    plan = plan_store.add_lot(
+        registry,
+        SYSTEM,
+        plan["id"],
+        {
+            "name": "IDVAs: Croydon",
+            "needs": ["domestic_abuse"],
+            "service_type": "idva",
+            "areas": ["Croydon"],
+            "capacity_per_year": 300,
+            "annual_value_gbp": 180000,
+        },
+    )
+    assert plan["lots"][0]["areas"] == ["E09000008"]
+    assert [h["action"] for h in registry.history(plan["id"])] == ["create", "add_lot"]
+    with pytest.raises(PermissionDenied):
+        plan_store.create_plan(registry, Actor("kim", "provider", "x"), "Mine")
+    agreed = plan_store.update_plan(registry, SYSTEM, plan["id"], status="agreed")
+    assert agreed["status"] == "agreed"
