@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.assumptions import STAGES
 from planner.registry.tables import RegistryTables
 
 NEEDS = ("domestic_abuse", "sexual_violence", "homicide", "road_harm", "hate_crime")
@@ -20,16 +21,6 @@ TYPES = (
     "hate_crime_advocacy",
     "refuge",
     "sarc",
-)
-STAGES = (
-    "before_report",
-    "immediate",
-    "investigation",
-    "pre_trial",
-    "trial",
-    "post_trial",
-    "inquest",
-    "long_term",
 )
 RATE = {
     "domestic_abuse": 5000,

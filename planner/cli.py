@@ -474,25 +474,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"Plan {plan['name']} ({plan['status']}, {len(plan['lots'])} lots):")
         _print_summary(diff)
         if args.plan_command == "export":
-            import pandas as pd
+            from planner.exports.framework import framework_workbook, plan_lots_frame
 
-            from planner.exports.framework import framework_workbook
-
-            lots = pd.DataFrame(
-                [
-                    {
-                        "lot": lot["name"],
-                        "need": lot["needs"][0],
-                        "areas": ", ".join(data.area_set.name_of(a) for a in lot["areas"]),
-                        "indicative capacity (people a year)": lot["capacity_per_year"],
-                        "annual value (GBP)": float(lot["annual_value_gbp"] or 0) or None,
-                        "start": lot["start_date"],
-                        "end": lot["end_date"],
-                        "basis": f"plan {plan['name']} ({plan['status']})",
-                    }
-                    for lot in plan["lots"]
-                ]
-            )
+            lots = plan_lots_frame(plan, data.area_set)
             out = Path(args.out)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(framework_workbook(base, data, lots=lots))

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planner.assumptions import STAGES
 from planner.coverage import analyse
 from planner.coverage.text import FLAG_KINDS
 from tests.coverage_world import AREAS, NEEDS, demand, service, tables
@@ -19,16 +20,6 @@ GAP_KINDS = {
     "specialist_gap",
     "no_report_route_gap",
 }
-STAGES = [
-    "before_report",
-    "immediate",
-    "investigation",
-    "pre_trial",
-    "trial",
-    "post_trial",
-    "inquest",
-    "long_term",
-]
 
 
 @st.composite

@@ -69,6 +69,35 @@ def proposed_lots(analysis: Analysis, data: PlannerData) -> pd.DataFrame:
     )
 
 
+def plan_lots_frame(plan: dict, area_set) -> pd.DataFrame:
+    """A stored plan's lots in the Lots sheet's columns."""
+    return pd.DataFrame(
+        [
+            {
+                "lot": lot["name"],
+                "need": lot["needs"][0],
+                "areas": ", ".join(area_set.name_of(a) for a in lot["areas"]),
+                "indicative capacity (people a year)": lot["capacity_per_year"],
+                "annual value (GBP)": float(lot["annual_value_gbp"] or 0) or None,
+                "start": lot["start_date"],
+                "end": lot["end_date"],
+                "basis": f"plan {plan['name']} ({plan['status']})",
+            }
+            for lot in plan["lots"]
+        ],
+        columns=[
+            "lot",
+            "need",
+            "areas",
+            "indicative capacity (people a year)",
+            "annual value (GBP)",
+            "start",
+            "end",
+            "basis",
+        ],
+    )
+
+
 def framework_workbook(
     analysis: Analysis,
     data: PlannerData,

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from planner.app import cache, components, state
-from planner.exports.framework import framework_workbook
+from planner.exports.framework import framework_workbook, plan_lots_frame
 from planner.exports.gap_analysis import gap_analysis_workbook
 from planner.exports.leaflet import leaflet_html, leaflet_pdf
 from planner.exports.maps import gap_map_png, map_html
 from planner.maps import rag_map
+from planner.registry import plan_store
 
 st.title("Exports")
 state.require("commissioner", "admin")
@@ -31,10 +32,15 @@ with cache.shown_errors():
         progress.progress(1.0, "Done")
         st.download_button("Download gap_analysis.xlsx", content, "gap_analysis.xlsx")
     st.subheader("Commissioning framework workbook")
+    plans = {p["name"]: p for p in plan_store.list_plans(cache.registry())}
+    chosen = st.selectbox("Lots from", ["proposed from the gaps", *plans])
     if st.button("Build the framework workbook"):
         with st.spinner("Writing the framework…"):
+            lots = plan_lots_frame(plans[chosen], data.area_set) if chosen in plans else None
             st.download_button(
-                "Download framework.xlsx", framework_workbook(analysis, data), "framework.xlsx"
+                "Download framework.xlsx",
+                framework_workbook(analysis, data, lots=lots),
+                "framework.xlsx",
             )
     st.subheader("Gap map")
     need = components.need_picker(data, key="export_need")
