@@ -133,12 +133,16 @@ def access_tables(
     ``coverage``: area_code, need (the pairs to report).
     A site counts for a small area's nearest distance only when its service covers that area.
     """
-    lsoa_rows = []
+    lsoa_rows, summary_rows = [], []
     xy = small_areas[["x", "y"]].to_numpy(dtype=float)
     pop = small_areas["population"].to_numpy(dtype=float)
     area_of = small_areas["area_code"].to_numpy()
     area_index, area_codes = pd.factorize(small_areas["area_code"])
+    n_areas = len(area_codes)
     position = {code: i for i, code in enumerate(area_codes)}
+    members = [np.flatnonzero(area_index == i) for i in range(n_areas)]
+    pop_sum = np.bincount(area_index, weights=pop, minlength=n_areas)
+    safe = np.where(pop_sum > 0, pop_sum, np.nan)
     for need, need_sites in sites.groupby("need", sort=True):
         need_sites = need_sites.reset_index(drop=True)
         links = (
@@ -154,7 +158,7 @@ def access_tables(
         nearest = nearest_eligible(
             xy,
             area_index,
-            len(area_codes),
+            n_areas,
             site_xy,
             links["area_code"].map(position).to_numpy(dtype=np.int64),
             links["index"].to_numpy(dtype=np.int64),
@@ -168,6 +172,22 @@ def access_tables(
                     "population": pop,
                     "nearest_site_m": nearest,
                     "two_sfca": score,
+                }
+            )
+        )
+        beyond = np.bincount(area_index, weights=pop * (nearest > radius_m), minlength=n_areas)
+        weighted = np.bincount(area_index, weights=pop * score, minlength=n_areas)
+        summary_rows.append(
+            pd.DataFrame(
+                {
+                    "area_code": area_codes,
+                    "need": need,
+                    "population": pop_sum,
+                    "share_beyond": beyond / safe,
+                    "two_sfca_per_1000": 1000 * weighted / safe,
+                    "median_nearest_km": [
+                        np.median(nearest[m]) / 1000 if len(m) else np.nan for m in members
+                    ],
                 }
             )
         )
@@ -187,32 +207,8 @@ def access_tables(
             median_nearest_km=np.nan,
         )
         return out, lsoa
-    lsoa["beyond"] = lsoa["nearest_site_m"] > radius_m
-    grouped = lsoa.assign(
-        pop_beyond=lsoa["population"] * lsoa["beyond"],
-        weighted=lsoa["population"] * lsoa["two_sfca"],
-    )
-    sums = grouped.groupby(["area_code", "need"])[["population", "pop_beyond", "weighted"]].sum()
-    sums["share_beyond"] = sums["pop_beyond"] / sums["population"].where(sums["population"] > 0)
-    sums["two_sfca_per_1000"] = (
-        1000 * sums["weighted"] / sums["population"].where(sums["population"] > 0)
-    )
-    sums["median_nearest_km"] = (
-        grouped.groupby(["area_code", "need"])["nearest_site_m"].median() / 1000
-    )
     out = pairs.merge(
-        sums.reset_index()[
-            [
-                "area_code",
-                "need",
-                "population",
-                "share_beyond",
-                "two_sfca_per_1000",
-                "median_nearest_km",
-            ]
-        ],
-        on=["area_code", "need"],
-        how="left",
+        pd.concat(summary_rows, ignore_index=True), on=["area_code", "need"], how="left"
     )
     # needs with no face-to-face site anywhere: everyone is beyond reach
     no_sites = ~out["need"].isin(set(sites["need"]))
@@ -222,4 +218,4 @@ def access_tables(
         out.loc[no_sites, "share_beyond"] = 1.0
         out.loc[no_sites, "two_sfca_per_1000"] = 0.0
         out.loc[no_sites, "median_nearest_km"] = np.inf
-    return out, lsoa.drop(columns="beyond")
+    return out, lsoa
