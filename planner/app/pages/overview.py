@@ -38,7 +38,13 @@ with cache.shown_errors():
     )
     st.subheader("The five most serious findings")
     flags = analysis.result.flags
-    worst = flags[flags["severity"] == "high"].sort_values("ratio", na_position="first").head(5)
+    # most serious: high severity, the most estimated need left unmet first
+    high = flags[flags["severity"] == "high"]
+    worst = (
+        high.assign(unmet=(high["estimated"] - high["capacity"]).clip(lower=0))
+        .sort_values(["unmet", "area_code"], ascending=[False, True])
+        .head(5)
+    )
     for row in worst.itertuples(index=False):
         left, right = st.columns([5, 1])
         left.write(f"**{row.area_name}** · {row.flag.replace('_', ' ')} — {row.sentence}")
