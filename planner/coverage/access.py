@@ -152,17 +152,25 @@ def access_tables(
         )
         links = links[links["area_code"].isin(position)]
         site_xy = need_sites[["x", "y"]].to_numpy(dtype=float)
-        score = two_stage_fca(
-            pop, xy, need_sites["supply"].to_numpy(dtype=float), site_xy, radius_m
-        )
-        nearest = nearest_eligible(
-            xy,
-            area_index,
-            n_areas,
-            site_xy,
-            links["area_code"].map(position).to_numpy(dtype=np.int64),
-            links["index"].to_numpy(dtype=np.int64),
-        )
+        supply = need_sites["supply"].to_numpy(dtype=float)
+        link_area = links["area_code"].map(position).to_numpy(dtype=np.int64)
+        link_site = links["index"].to_numpy(dtype=np.int64)
+        if len(xy) * len(site_xy) <= DENSE_LIMIT:
+            # one distance matrix serves both measures
+            distance = np.hypot(
+                xy[:, 0, None] - site_xy[None, :, 0], xy[:, 1, None] - site_xy[None, :, 1]
+            )
+            within = (distance <= radius_m).astype(float)
+            reached = pop @ within
+            score = within @ np.divide(
+                supply, reached, out=np.zeros(len(supply)), where=reached > 0
+            )
+            eligible = np.zeros((n_areas, len(site_xy)), dtype=bool)
+            eligible[link_area, link_site] = True
+            nearest = np.where(eligible[area_index], distance, np.inf).min(axis=1)
+        else:
+            score = two_stage_fca(pop, xy, supply, site_xy, radius_m)
+            nearest = nearest_eligible(xy, area_index, n_areas, site_xy, link_area, link_site)
         lsoa_rows.append(
             pd.DataFrame(
                 {
