@@ -89,3 +89,20 @@ def open_for_analysis(settings: Settings) -> tuple[PlannerData, Registry]:
 
     data = load_planner_data(settings)
     return data, open_registry(settings)
+
+
+def plan_scenario(base: Analysis, assumptions, plan: dict):
+    """A plan (a name, lots, services not renewed) run against today's analysis: the
+    scenario's coverage and what it changes (``planner.plans.ScenarioDiff``)."""
+    from planner.plans import run_scenario
+
+    return run_scenario(
+        base.demand,
+        base.tables,
+        assumptions,
+        plan["lots"],
+        plan_name=plan["name"],
+        as_of=base.as_of,
+        not_renewed=plan.get("not_renewed") or (),
+        before=base.result,
+    )

@@ -424,24 +424,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
         plan = plan_store.add_lot(registry, actor, plan["id"], lot)
         print(f"Added lot {args.name} to {plan['name']}: {len(plan['lots'])} lot(s).")
         return 0
-    from planner.analysis import run_analysis
+    from planner.analysis import plan_scenario, run_analysis
     from planner.datasets import load_planner_data
-    from planner.plans import run_scenario, suggest
+    from planner.plans import suggest
 
     data = load_planner_data(_settings())
     base = run_analysis(data, registry, access=False)
     if args.plan_command == "suggest":
         lots = suggest(base.result.coverage, data.assumptions, budget=args.budget)
         total = sum(lot["annual_value_gbp"] for lot in lots)
-        _, diff = run_scenario(
-            base.demand,
-            base.tables,
-            data.assumptions,
-            lots,
-            plan_name="suggestion",
-            as_of=base.as_of,
-            before=base.result,
-        )
+        _, diff = plan_scenario(base, data.assumptions, {"name": "suggestion", "lots": lots})
         print(
             f"{len(lots)} suggested lots for a budget of £{args.budget:,.0f}: "
             f"£{total:,.0f} allocated."
@@ -461,16 +453,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     names = args.plans
     for name in names:
         plan = plan_store.find_plan(registry, name)
-        _, diff = run_scenario(
-            base.demand,
-            base.tables,
-            data.assumptions,
-            plan["lots"],
-            plan_name=plan["name"],
-            as_of=base.as_of,
-            not_renewed=plan["not_renewed"],
-            before=base.result,
-        )
+        _, diff = plan_scenario(base, data.assumptions, plan)
         print(f"Plan {plan['name']} ({plan['status']}, {len(plan['lots'])} lots):")
         _print_summary(diff)
         if args.plan_command == "export":

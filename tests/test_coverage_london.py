@@ -135,3 +135,30 @@ def test_within_pairs_dense_and_tree_agree():
     a = sorted(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
     b = sorted(zip(tree[0].tolist(), tree[1].tolist(), strict=True))
     assert a == b and len(a) > 10_000
+
+
+def test_access_is_the_same_by_distance_matrix_and_by_k_d_trees(london):
+    """The national-scale path (k-d trees per area) gives London's result exactly."""
+    from planner.coverage import access as access_module
+    from planner.coverage.engine import analyse
+
+    data, _, small, analysis = london
+    points = project_sites(analysis.tables.sites)
+    limit = access_module.DENSE_LIMIT
+    access_module.DENSE_LIMIT = 0
+    try:
+        tree = analyse(
+            analysis.demand,
+            analysis.tables,
+            data.assumptions,
+            as_of=AS_OF,
+            small_areas=small,
+            site_points=points,
+        )
+    finally:
+        access_module.DENSE_LIMIT = limit
+    a = analysis.result.access_small_areas
+    b = tree.access_small_areas
+    np.testing.assert_allclose(a["nearest_site_m"], b["nearest_site_m"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(a["two_sfca"], b["two_sfca"], rtol=0, atol=1e-9)
+    pd.testing.assert_frame_equal(analysis.result.flags, tree.flags)

@@ -92,17 +92,12 @@ def nearest_eligible(
     """Distance from each origin to the nearest site whose service covers the origin's area.
 
     ``area_index``: each origin's area (0..n_areas-1); (``eligible_area``, ``eligible_site``):
-    the pairs of area and site where the site's service covers the area.
+    the pairs of area and site where the site's service covers the area. One small k-d tree
+    per area: for problems small enough for one distance matrix, ``access_tables`` computes
+    the nearest site from the matrix it already has.
     """
     if len(site_xy) == 0 or len(eligible_area) == 0:
         return np.full(len(xy), np.inf)
-    if len(xy) * len(site_xy) <= DENSE_LIMIT:
-        matrix = np.zeros((n_areas, len(site_xy)), dtype=bool)
-        matrix[eligible_area, eligible_site] = True
-        distance = np.hypot(
-            xy[:, 0, None] - site_xy[None, :, 0], xy[:, 1, None] - site_xy[None, :, 1]
-        )
-        return np.where(matrix[area_index], distance, np.inf).min(axis=1)
     nearest = np.full(len(xy), np.inf)
     order = np.argsort(area_index, kind="stable")
     bounds = np.searchsorted(area_index[order], np.arange(n_areas + 1))

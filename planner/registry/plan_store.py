@@ -208,13 +208,7 @@ def add_lot(
     lot = validate_lot(registry, raw)
     with registry.session() as s, s.begin():
         plan = _load(s, plan_id)
-        _check_version(
-            plan.version,
-            expected_version,
-            f"The plan '{plan.name}'",
-            plan.updated_by,
-            plan.updated_at,
-        )
+        _check_version(plan, expected_version, f"The plan '{plan.name}'")
         before = _snapshot(plan)
         plan.lots.append(Lot(id=str(uuid.uuid4()), position=len(plan.lots), **lot))
         plan.updated_at, plan.updated_by = utcnow(), actor.username
@@ -238,13 +232,7 @@ def update_plan(
         raise ValidationError([FieldProblem("status", "draft or agreed")])
     with registry.session() as s, s.begin():
         plan = _load(s, plan_id)
-        _check_version(
-            plan.version,
-            expected_version,
-            f"The plan '{plan.name}'",
-            plan.updated_by,
-            plan.updated_at,
-        )
+        _check_version(plan, expected_version, f"The plan '{plan.name}'")
         before = _snapshot(plan)
         if status:
             plan.status = status

@@ -6,7 +6,6 @@ and optimistic version checks all live here, not in the UI.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
@@ -191,13 +190,7 @@ class Registry:
                 s.add(org)
             else:
                 self._require_org(actor, org_id, "edit organisation details")
-                _check_version(
-                    org.version,
-                    expected_version,
-                    f"The organisation '{org.name}'",
-                    org.updated_by,
-                    org.updated_at,
-                )
+                _check_version(org, expected_version, f"The organisation '{org.name}'")
                 before = organisation_snapshot(org)
             for key in ORG_FIELDS:
                 if key in raw:
@@ -261,13 +254,7 @@ class Registry:
                 service = self._service(s, service_id)
                 self._require_org(actor, service.organisation_id, "edit services")
                 self._require_org(actor, record["organisation_id"], "move services")
-                _check_version(
-                    service.version,
-                    expected_version,
-                    f"The service '{service.name}'",
-                    service.updated_by,
-                    service.updated_at,
-                )
+                _check_version(service, expected_version, f"The service '{service.name}'")
                 before = service_snapshot(service)
                 record["status"] = self._status_for(
                     actor, raw.get("status") and record["status"], default=service.status
@@ -300,13 +287,7 @@ class Registry:
             raise ValidationError([FieldProblem("status", f"{status!r} is not a status")])
         with self.session() as s, s.begin():
             service = self._service(s, service_id)
-            _check_version(
-                service.version,
-                expected_version,
-                f"The service '{service.name}'",
-                service.updated_by,
-                service.updated_at,
-            )
+            _check_version(service, expected_version, f"The service '{service.name}'")
             before = service_snapshot(service)
             if status in ("submitted", "approved"):
                 _, problems = validate_service(snapshot_to_raw(before), self.context, draft=False)
@@ -337,13 +318,7 @@ class Registry:
         with self.session() as s, s.begin():
             service = self._service(s, service_id)
             self._require_org(actor, service.organisation_id, "delete services")
-            _check_version(
-                service.version,
-                expected_version,
-                f"The service '{service.name}'",
-                service.updated_by,
-                service.updated_at,
-            )
+            _check_version(service, expected_version, f"The service '{service.name}'")
             before = service_snapshot(service)
             service.deleted_at = utcnow()
             service.updated_at, service.updated_by = utcnow(), actor.username
@@ -687,15 +662,16 @@ class Registry:
             )
 
 
-def _check_version(
-    current: int, expected: int | None, what: str, by: str | None, at: dt.datetime | None
-) -> None:
-    if expected is not None and current != expected:
+def _check_version(record, expected: int | None, what: str) -> None:
+    """Refuse an edit made to an out-of-date copy of ``record`` (anything with ``version``,
+    ``updated_by`` and ``updated_at``): nothing is written."""
+    if expected is not None and record.version != expected:
+        at = record.updated_at
         when = at.strftime("%d %b %Y %H:%M") if at else "recently"
         raise ConflictError(
-            f"{what} was changed by {by or 'someone else'} at {when} UTC since you opened it "
-            f"(version {expected}, now {current}). Nothing was saved: reload it and make your "
-            "change again."
+            f"{what} was changed by {record.updated_by or 'someone else'} at {when} UTC since "
+            f"you opened it (version {expected}, now {record.version}). Nothing was saved: "
+            "reload it and make your change again."
         )
 
 

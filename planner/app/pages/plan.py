@@ -4,10 +4,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from planner.analysis import plan_scenario
 from planner.app import cache, components, state
 from planner.errors import PlannerError
 from planner.maps import choropleth
-from planner.plans import run_scenario, suggest
+from planner.plans import suggest
 from planner.registry import plan_store
 
 st.title("Plan")
@@ -82,16 +83,7 @@ with cache.shown_errors():
                 st.rerun()
             except PlannerError as exc:
                 st.error(str(exc))
-    result, diff = run_scenario(
-        analysis.demand,
-        analysis.tables,
-        data.assumptions,
-        plan["lots"],
-        plan_name=plan["name"],
-        as_of=analysis.as_of,
-        not_renewed=plan["not_renewed"],
-        before=analysis.result,
-    )
+    result, diff = plan_scenario(analysis, data.assumptions, plan)
     st.subheader("Before and after")
     s = diff.summary
     cols = st.columns(4)
@@ -133,16 +125,7 @@ with cache.shown_errors():
     st.subheader("Compare plans")
     table = []
     for other in plans:
-        _, d = run_scenario(
-            analysis.demand,
-            analysis.tables,
-            data.assumptions,
-            other["lots"],
-            plan_name=other["name"],
-            as_of=analysis.as_of,
-            not_renewed=other["not_renewed"],
-            before=analysis.result,
-        )
+        _, d = plan_scenario(analysis, data.assumptions, other)
         table.append({"plan": other["name"], **d.summary})
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     st.subheader("Suggest lots for a budget")
