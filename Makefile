@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 
-.PHONY: app test lint format bench venv system-deps clean
+.PHONY: app test quick lint format bench venv system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ app: venv
 	$(BIN)/streamlit run planner/app/app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
+# everything: PostgreSQL, the browser, LibreOffice, `make app`, properties with 40 examples
 test: venv system-deps
+	HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest -m "slow or not slow"
+
+# the developer's loop: no servers, no browser, 5 examples per property (under 2 minutes)
+quick: venv
 	$(BIN)/python -m pytest
 
 lint: venv

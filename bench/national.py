@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from planner.assumptions import STAGES
-from planner.registry.tables import RegistryTables
+from planner.coverage.inputs import RegistryTables
 
 NEEDS = ("domestic_abuse", "sexual_violence", "homicide", "road_harm", "hate_crime")
 TYPES = (

@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from national import national
 
+from planner.analysis import demand_for
 from planner.coverage import analyse
 from planner.coverage.access import project_sites, two_stage_fca
 from planner.datasets import load_need_series, load_planner_data, load_small_areas
-from planner.demand import demand_table
 from planner.maps import choropleth
 from planner.registry.demo import load_demo
 from planner.registry.service import Registry
@@ -74,7 +74,7 @@ def london() -> None:
     )
     demand = measure(
         "demand table (33 areas x 5 needs)",
-        lambda: demand_table(data.series, data.population, a.to_frame(), data.assumptions),
+        lambda: demand_for(data),
         rows,
         repeat=5,
     )
@@ -129,7 +129,7 @@ def london() -> None:
     from planner.analysis import Analysis
     from planner.exports.gap_analysis import gap_analysis_workbook
 
-    full = Analysis(demand, tables, result, AS_OF, True)
+    full = Analysis(demand, tables, result, AS_OF, True, small, points)
     workbook = measure(
         "gap analysis workbook (13 sheets)",
         lambda: gap_analysis_workbook(full, data),

@@ -1,19 +1,27 @@
-"""One call that runs the whole analysis from settings: what the CLI and the app both use."""
+"""The composition: demand, the registry's approved services and the coverage model, wired
+together once for the CLI, the app, the exports and the benchmarks.
+
+- :func:`demand_for` is the one place the demand table is built from the loaded data.
+- :func:`run_analysis` takes its inputs (no files, no database) and keeps them on the
+  :class:`Analysis`, so a plan's scenario runs on exactly the same inputs as today's view.
+- :func:`analyse_registry` loads what :func:`run_analysis` needs (the small areas for access,
+  the registry's approved services) and calls it: what the CLI and the app use.
+- :func:`plan_scenario` runs a plan against an analysis.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
+from planner.assumptions import Assumptions
 from planner.coverage import CoverageResult, analyse
-from planner.coverage.access import project_sites
-from planner.datasets import PlannerData, load_planner_data, load_small_areas
+from planner.coverage.inputs import RegistryTables
+from planner.datasets import PlannerData, load_small_areas
 from planner.demand import demand_table
-from planner.registry.service import Registry
-from planner.registry.tables import RegistryTables
-from planner.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -23,77 +31,81 @@ class Analysis:
     result: CoverageResult
     as_of: dt.date
     demo: bool
+    small_areas: pd.DataFrame | None = None
+    site_points: pd.DataFrame | None = None
+    vocab_keys: Mapping[str, Iterable[str]] | None = None
 
 
-def run_analysis(
-    data: PlannerData,
-    registry: Registry,
-    *,
-    period_end: str | None = None,
-    as_of: dt.date | None = None,
-    small_areas: pd.DataFrame | None = None,
-    access: bool = True,
-) -> Analysis:
-    """Demand for the period, the approved services, and the coverage model over both."""
-    as_of = as_of or dt.date.today()
-    demand = demand_table(
+def demand_for(data: PlannerData, period_end: str | None = None) -> pd.DataFrame:
+    """The demand table (area × need) for a 12-month window ending ``period_end`` (default:
+    each need's latest complete 12 months)."""
+    return demand_table(
         data.series,
         data.population,
         data.area_set.to_frame(),
         data.assumptions,
         period_end=period_end,
     )
-    tables = registry.tables(statuses=("approved",))
-    if access and small_areas is None:
-        small_areas = load_small_areas(data.data_dir, data.area_set)
+
+
+def run_analysis(
+    demand: pd.DataFrame,
+    tables: RegistryTables,
+    assumptions: Assumptions,
+    *,
+    as_of: dt.date,
+    small_areas: pd.DataFrame | None = None,
+    vocab_keys: Mapping[str, Iterable[str]] | None = None,
+) -> Analysis:
+    """The coverage model over the given demand and services; with ``small_areas`` also
+    access (the sites are projected here)."""
+    from planner.coverage.access import project_sites
+
+    site_points = project_sites(tables.sites) if small_areas is not None else None
     result = analyse(
         demand,
         tables,
-        data.assumptions,
+        assumptions,
         as_of=as_of,
+        small_areas=small_areas,
+        site_points=site_points,
+        vocab_keys=vocab_keys,
+    )
+    demo = bool(tables.services["is_demo"].fillna(False).astype(bool).any())
+    return Analysis(demand, tables, result, as_of, demo, small_areas, site_points, vocab_keys)
+
+
+def analyse_registry(
+    data: PlannerData,
+    registry,
+    *,
+    period_end: str | None = None,
+    as_of: dt.date | None = None,
+    access: bool = True,
+    small_areas: pd.DataFrame | None = None,
+    demand: pd.DataFrame | None = None,
+) -> Analysis:
+    """Today's analysis of a registry's approved services (``registry``: a
+    :class:`planner.registry.service.Registry`). ``small_areas`` and ``demand`` may be given
+    when the caller has them cached."""
+    from planner.schema import vocabulary_keys
+
+    if access and small_areas is None:
+        small_areas = load_small_areas(data.data_dir, data.area_set)
+    return run_analysis(
+        demand if demand is not None else demand_for(data, period_end),
+        registry.tables(statuses=("approved",)),
+        data.assumptions,
+        as_of=as_of or dt.date.today(),
         small_areas=small_areas if access else None,
-        site_points=project_sites(tables.sites) if access else None,
-        vocab_keys={
-            "need": registry.context.vocab.keys("needs"),
-            "stage": registry.context.vocab.keys("stages"),
-            "specialism": registry.context.vocab.keys("specialisms"),
-            "channel": registry.context.vocab.keys("channels"),
-            "age_group": registry.context.vocab.keys("age_groups"),
-            "accreditation": registry.context.vocab.keys("accreditations"),
-        },
+        vocab_keys=vocabulary_keys(registry.context.vocab),
     )
-    return Analysis(demand, tables, result, as_of, bool(tables.services["is_demo"].any()))
 
 
-def worst_areas(result: CoverageResult, n: int = 5) -> pd.DataFrame:
-    """Areas ranked by high-severity flags, then medium ones, then lowest mean coverage."""
-    flags = result.flags
-    counts = flags.pivot_table(
-        index="area_name", columns="severity", values="flag", aggfunc="count", fill_value=0
-    )
-    for col in ("high", "medium"):
-        if col not in counts:
-            counts[col] = 0
-    ratio = result.coverage.groupby("area_name")["ratio"].mean()
-    table = (
-        counts[["high", "medium"]]
-        .join(ratio.rename("mean_ratio"), how="outer")
-        .fillna({"high": 0, "medium": 0})
-    )
-    table = table.sort_values(["high", "medium", "mean_ratio"], ascending=[False, False, True])
-    return table.head(n).reset_index()
-
-
-def open_for_analysis(settings: Settings) -> tuple[PlannerData, Registry]:
-    from planner.registry.setup import open_registry
-
-    data = load_planner_data(settings)
-    return data, open_registry(settings)
-
-
-def plan_scenario(base: Analysis, assumptions, plan: dict):
-    """A plan (a name, lots, services not renewed) run against today's analysis: the
-    scenario's coverage and what it changes (``planner.plans.ScenarioDiff``)."""
+def plan_scenario(base: Analysis, assumptions: Assumptions, plan: Mapping):
+    """A plan (a name, lots, services not renewed) run against an analysis, on the same
+    inputs (demand, date, small areas for access, vocabularies): the scenario's coverage and
+    what it changes (``planner.plans.ScenarioDiff``). An empty plan changes nothing."""
     from planner.plans import run_scenario
 
     return run_scenario(
@@ -105,4 +117,7 @@ def plan_scenario(base: Analysis, assumptions, plan: dict):
         as_of=base.as_of,
         not_renewed=plan.get("not_renewed") or (),
         before=base.result,
+        small_areas=base.small_areas,
+        site_points=base.site_points,
+        vocab_keys=base.vocab_keys,
     )

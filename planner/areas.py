@@ -134,30 +134,14 @@ _AREA_KEYS = {"code", "name", "spellings", "inner_outer", "sub_region", "police_
 _SET_KEYS = {"key", "name", "area_label", "police_force", "non_area_names"}
 
 
-def load_area_set(path: Path) -> AreaSet:
-    """Read and check an area reference file (see ``boroughs/london.toml``)."""
-    if not path.is_file():
-        raise ConfigError(
-            f"Area reference file {path} not found. Set PLANNER_AREA_SET to a file in boroughs/."
-        )
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
-    problems: list[str] = []
-    head = raw.get("area_set", {})
-    for key in sorted(set(head) - _SET_KEYS):
-        problems.append(f"[area_set]: unknown key {key!r}")
-    for key in sorted(_SET_KEYS - set(head)):
-        problems.append(f"[area_set]: missing key {key!r}")
+def _areas(entries: list[dict], problems: list[str]) -> list[Area]:
+    """The [[areas]] entries checked: keys, GSS codes, no code or spelling twice."""
     areas: list[Area] = []
     seen_codes: set[str] = set()
     seen_spellings: dict[str, str] = {}
-    for i, entry in enumerate(raw.get("areas", []), start=1):
-        for key in sorted(set(entry) - _AREA_KEYS):
-            problems.append(f"areas #{i}: unknown key {key!r}")
-        for key in sorted(_AREA_KEYS - set(entry)):
-            problems.append(f"areas #{i}: missing key {key!r}")
+    for i, entry in enumerate(entries, start=1):
+        problems += [f"areas #{i}: unknown key {k!r}" for k in sorted(set(entry) - _AREA_KEYS)]
+        problems += [f"areas #{i}: missing key {k!r}" for k in sorted(_AREA_KEYS - set(entry))]
         if not set(entry) >= _AREA_KEYS:
             continue
         code = entry["code"]
@@ -180,6 +164,26 @@ def load_area_set(path: Path) -> AreaSet:
                 police_force=entry["police_force"],
             )
         )
+    return areas
+
+
+def load_area_set(path: Path) -> AreaSet:
+    """Read and check an area reference file (see ``boroughs/london.toml``)."""
+    if not path.is_file():
+        raise ConfigError(
+            f"Area reference file {path} not found. Set PLANNER_AREA_SET to a file in boroughs/."
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+    problems: list[str] = []
+    head = raw.get("area_set", {})
+    for key in sorted(set(head) - _SET_KEYS):
+        problems.append(f"[area_set]: unknown key {key!r}")
+    for key in sorted(_SET_KEYS - set(head)):
+        problems.append(f"[area_set]: missing key {key!r}")
+    areas = _areas(raw.get("areas", []), problems)
     if not areas:
         problems.append("no [[areas]] entries")
     if problems:

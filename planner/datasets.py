@@ -128,7 +128,15 @@ def load_need_series(
 
 
 def load_planner_data(settings: Settings) -> PlannerData:
-    """Load everything the demand model needs; raises one PlannerError if anything is wrong."""
+    """Load everything the demand model needs; raises one PlannerError if anything is wrong.
+    Kept in the process while the data folder and the reference files are unchanged."""
+    from planner.memo import remembered
+
+    files = [settings.data_dir, settings.area_set_file, settings.assumptions_file]
+    return remembered("planner data", files, None, lambda: _load_planner_data(settings))
+
+
+def _load_planner_data(settings: Settings) -> PlannerData:
     area_set = load_area_set(settings.area_set_file)
     assumptions = load_assumptions(settings.assumptions_file)
     data_dir = settings.data_dir

@@ -12,7 +12,8 @@ import pandas as pd
 
 from planner.assumptions import Assumptions
 from planner.coverage import CoverageResult, analyse
-from planner.registry.tables import RegistryTables
+from planner.coverage.inputs import RegistryTables
+from planner.schema import TERM_FIELDS
 
 LOT_PREFIX = "lot:"
 PRIMARY_TYPE = {
@@ -48,13 +49,7 @@ def lot_records(lots: Sequence[Mapping], *, plan_name: str) -> list[dict]:
                 "staff_fte": None,
                 "is_demo": False,
                 "updated_at": pd.Timestamp(dt.date.today()),
-                "needs": list(lot["needs"]),
-                "stages": list(lot.get("stages") or []),
-                "specialisms": list(lot.get("specialisms") or []),
-                "channels": list(lot.get("channels") or []),
-                "age_groups": [],
-                "languages": [],
-                "accreditations": [],
+                **{field: list(lot.get(field) or []) for field in TERM_FIELDS},
                 "areas": [{"area_code": a, "capacity_share": None} for a in lot["areas"]],
                 "sites": [],
                 "contracts": [
@@ -160,10 +155,22 @@ def run_scenario(
     as_of: dt.date,
     not_renewed: Sequence[str] = (),
     before: CoverageResult | None = None,
+    small_areas: pd.DataFrame | None = None,
+    site_points: pd.DataFrame | None = None,
+    vocab_keys: Mapping | None = None,
 ) -> tuple[CoverageResult, ScenarioDiff]:
-    before = before or analyse(demand, base, assumptions, as_of=as_of)
+    """The plan's coverage beside ``before`` (today's, computed here when not given). Both
+    sides run on the same inputs: the same demand, date, small areas and site points (lots
+    have no sites of their own), so a plan with no lots changes nothing."""
+    inputs = {
+        "as_of": as_of,
+        "small_areas": small_areas,
+        "site_points": site_points,
+        "vocab_keys": vocab_keys,
+    }
+    before = before or analyse(demand, base, assumptions, **inputs)
     tables = scenario_tables(base, lots, plan_name=plan_name, not_renewed=not_renewed)
-    after = analyse(demand, tables, assumptions, as_of=as_of)
+    after = analyse(demand, tables, assumptions, **inputs)
     return after, compare(before, after, lots)
 
 

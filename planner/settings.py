@@ -51,7 +51,15 @@ class Settings:
     assumptions_file: Path
     sources_manifest: Path
     fetch_mirror: str | None = None
-    database_url: str | None = None
+    database_url: str = ""
+    """SQLAlchemy URL of the registry: DATABASE_URL, else the SQLite file in the user folder."""
+    vocabularies_file: Path = REPO_ROOT / "data" / "vocabularies.toml"
+    framework_file: Path = REPO_ROOT / "data" / "framework.toml"
+    demo_registry_file: Path = REPO_ROOT / "data" / "demo_registry.toml"
+    oruk_schema_dir: Path = (
+        REPO_ROOT.parent / "shared" / "schemas" / "openreferral-uk" / "schema" / "compiled"
+    )
+    """The compiled Open Referral UK JSON schemas that exports are validated against."""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -86,6 +94,11 @@ def edited_assumptions_file(env: Mapping[str, str] | None = None) -> Path:
     return user_data_dir(env) / "assumptions.toml"
 
 
+def default_database_url(env: Mapping[str, str] | None = None) -> str:
+    """The SQLite file in the user's data folder (``$XDG_DATA_HOME/planner``)."""
+    return f"sqlite:///{user_data_dir(env) / 'registry.sqlite'}"
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from the environment (``os.environ`` unless given)."""
     env = os.environ if env is None else env
@@ -115,5 +128,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env.get("PLANNER_SOURCES_MANIFEST", REPO_ROOT / "data" / "sources.toml")
         ),
         fetch_mirror=env.get("PLANNER_FETCH_MIRROR") or None,
-        database_url=env.get("DATABASE_URL") or None,
+        database_url=env.get("DATABASE_URL") or default_database_url(env),
     )

@@ -8,9 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from planner.errors import ConfigError
-from planner.settings import REPO_ROOT
 
-VOCAB_FILE = REPO_ROOT / "data" / "vocabularies.toml"
 LISTS = (
     "needs",
     "service_types",
@@ -46,8 +44,17 @@ class Vocabularies:
         return None
 
 
+def load_vocabularies(path: Path | None = None) -> Vocabularies:
+    """The vocabularies file (default: ``Settings.vocabularies_file``)."""
+    if path is None:
+        from planner.settings import load_settings
+
+        path = load_settings().vocabularies_file
+    return _load(Path(path))
+
+
 @cache
-def load_vocabularies(path: Path = VOCAB_FILE) -> Vocabularies:
+def _load(path: Path) -> Vocabularies:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -8,10 +8,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from planner.areas import AreaSet, load_area_set
 from planner.assumptions import Assumptions, load_assumptions
 from planner.settings import REPO_ROOT
+
+# Property tests: a few examples in the quick local run, the full count in `make test` and CI
+# (HYPOTHESIS_PROFILE=full).
+hypothesis_settings.register_profile("quick", max_examples=5, deadline=None)
+hypothesis_settings.register_profile("full", max_examples=40, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 SHARED_DATA = Path(os.environ.get("PLANNER_TEST_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 
@@ -186,7 +193,9 @@ def validation_ctx(data_dir):
     return validation_context(load_settings({"PLANNER_DATA_DIR": str(data_dir)}))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])]
+)
 def registry(request, tmp_path, validation_ctx):
     """An empty, migrated registry on SQLite and on PostgreSQL."""
     from planner.registry.service import Registry

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.registry.tables import RegistryTables
+from planner.coverage.inputs import RegistryTables
 
 AREAS = {"A1": "Alpha", "A2": "Beta", "A3": "Gamma"}
 NEEDS = ("domestic_abuse", "sexual_violence", "homicide", "road_harm", "hate_crime")

@@ -224,8 +224,8 @@ def test_a_filter_change_does_not_recompute_the_analysis(app, monkeypatch):
     from planner.app import cache
 
     calls = []
-    real = cache.run_analysis
-    monkeypatch.setattr(cache, "run_analysis", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = cache.analyse_registry
+    monkeypatch.setattr(cache, "analyse_registry", lambda *a, **k: calls.append(1) or real(*a, **k))
     st.cache_resource.clear()
     at = app("gaps")
     at.selectbox(key="gaps_area_pick").select("Croydon").run()
@@ -268,3 +268,16 @@ def test_plan_page_creates_a_plan_adds_a_lot_and_shows_the_difference(app):
     assert "Havering has no approved service for road crash victims" in text_of(at)
     compare = at.dataframe[-1].value
     assert "Road harm east" in set(compare["plan"])
+
+
+def test_an_empty_plan_changes_nothing_on_the_plan_page(app):
+    """Issue 10: the Plan page once said "Flags closed 65" for an empty plan (the scenario
+    was run without the access analysis that today's view has)."""
+    at = app("plan", CAROL)
+    next(t for t in at.text_input if t.label == "Plan name").input("Nothing yet")
+    next(b for b in at.button if b.label == "Create plan").click().run()
+    at.selectbox(key="plan_pick").select("Nothing yet").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Flags closed"], metrics["Flags opened"]) == ("0", "0")
+    assert metrics["More people supported a year"] == "0"

@@ -2,29 +2,17 @@
 
 import csv
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import openpyxl
 import pytest
 
-from planner.settings import REPO_ROOT
-
-PLANNER = Path(sys.executable).parent / "planner"
+from tests.cli_helpers import run_in_process
 
 
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run(*args: str, env: dict | None = None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PLANNER_")}
     full_env.update(env or {})
-    return subprocess.run(
-        [str(PLANNER), *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=REPO_ROOT,
-        timeout=300,
-    )
+    return run_in_process(full_env, *args)
 
 
 def test_demand_csv_has_33_by_5_rows(data_dir, tmp_path):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.analysis import run_analysis
+from planner.analysis import analyse_registry
 from planner.coverage.access import project_sites, two_stage_fca, within_pairs
 from planner.coverage.text import FLAG_KINDS
 from planner.datasets import load_planner_data, load_small_areas
@@ -26,7 +26,7 @@ def london(tmp_path_factory, data_dir, validation_ctx):
     data = load_planner_data(load_settings({"PLANNER_DATA_DIR": str(data_dir)}))
     load_demo(registry, data.boundaries, today=AS_OF)
     small = load_small_areas(data.data_dir, data.area_set)
-    return data, registry, small, run_analysis(data, registry, as_of=AS_OF, small_areas=small)
+    return data, registry, small, analyse_registry(data, registry, as_of=AS_OF, small_areas=small)
 
 
 def test_every_flag_kind_occurs(london):

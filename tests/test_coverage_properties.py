@@ -54,9 +54,7 @@ def worlds(draw):
     return demand(values), records
 
 
-common = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+common = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def gapped(result) -> set[tuple[str, str]]:

@@ -10,7 +10,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from planner.analysis import run_analysis
+from planner.analysis import analyse_registry
 from planner.datasets import load_planner_data, load_small_areas
 from planner.exports.framework import framework_workbook
 from planner.exports.gap_analysis import gap_analysis_workbook
@@ -67,7 +67,7 @@ def world(tmp_path_factory, data_dir, validation_ctx):
     raw["name"] = '=HYPERLINK("http://evil.example","click")'
     raw["description"] = "+44 20 7946 0000"
     registry.update_service(SYSTEM, record["id"], raw, expected_version=record["version"])
-    analysis = run_analysis(
+    analysis = analyse_registry(
         data, registry, as_of=AS_OF, small_areas=load_small_areas(data.data_dir, data.area_set)
     )
     return data, analysis

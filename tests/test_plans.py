@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -82,9 +83,7 @@ def test_not_renewing_a_contract_opens_the_gap(assumptions):
     assert diff.summary["extra people supported a year"] == pytest.approx(-50)
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.floats(min_value=0, max_value=5_000_000),
     st.dictionaries(
@@ -164,3 +163,29 @@ def test_plan_storage_validation_and_roles(registry):
         plan_store.create_plan(registry, Actor("kim", "provider", "x"), "Mine")
     agreed = plan_store.update_plan(registry, SYSTEM, plan["id"], status="agreed")
     assert agreed["status"] == "agreed"
+
+
+def test_an_empty_plan_changes_nothing_with_or_without_access(assumptions):
+    """Both sides of a scenario run on the same inputs: with access, the access gaps of today
+    are also the plan's, so none of them reads as closed (issue 10)."""
+    small = pd.DataFrame(
+        {
+            "lsoa_code": ["L1", "L2"],
+            "area_code": ["A1", "A1"],
+            "population": [100.0, 900.0],
+            "x": [530_000.0, 560_000.0],
+            "y": [180_000.0, 180_000.0],
+        }
+    )
+    points = pd.DataFrame({"site_id": ["s1-site0"], "x": [530_000.0], "y": [180_000.0]})
+    svc = service("s1", capacity=50, channels=("face_to_face",), sites=[("A1", 51.5, -0.12)])
+    d = demand({("A1", "domestic_abuse"): 100})
+    base = tables(svc)
+    today = analyse(d, base, assumptions, as_of=AS_OF, small_areas=small, site_points=points)
+    assert "access_gap" in set(today.flags["flag"])  # there is something to lose
+    for inputs in ({}, {"small_areas": small, "site_points": points}):
+        before = analyse(d, base, assumptions, as_of=AS_OF, **inputs)
+        _, diff = run_scenario(
+            d, base, assumptions, [], plan_name="P", as_of=AS_OF, before=before, **inputs
+        )
+        assert (diff.summary["flags closed"], diff.summary["flags opened"]) == (0, 0)

@@ -1,42 +1,25 @@
 """`planner registry ...` and `planner users add`, run as a user runs them."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import openpyxl
 import pytest
 
-from planner.settings import REPO_ROOT
-
-PLANNER = Path(sys.executable).parent / "planner"
+from tests.cli_helpers import clean_env, run_in_process, run_subprocess
 
 
 @pytest.fixture
 def env(tmp_path, data_dir):
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith("PLANNER_") and k != "DATABASE_URL"
-    }
-    base["XDG_DATA_HOME"] = str(tmp_path / "xdg")
-    return base
+    return clean_env(XDG_DATA_HOME=str(tmp_path / "xdg"))
 
 
 def run(env, *args, stdin: str | None = None):
-    return subprocess.run(
-        [str(PLANNER), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        input=stdin,
-        timeout=300,
-    )
+    return run_in_process(env, *args, stdin=stdin)
 
 
 def test_init_loads_the_demo_once_then_exports(env, tmp_path):
-    first = run(env, "registry", "init")
+    """The smoke test of the installed console script: a real new process."""
+    first = run_subprocess(env, "registry", "init")
     assert first.returncode == 0, first.stderr
     assert "Loaded the demonstration registry (fictional providers): 151 service(s)" in (
         first.stdout
@@ -149,6 +132,7 @@ def test_non_excel_upload_is_a_message(env, tmp_path):
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_cli_on_postgresql(env, postgres_database):
     env["DATABASE_URL"] = postgres_database
     result = run(env, "registry", "init")
@@ -224,3 +208,12 @@ def test_export_commands(env, tmp_path):
     assert bad.returncode == 1 and "give --borough and --need" in bad.stderr
     wrong = run(env, "export", "map", "--out", str(tmp_path / "x.pdf"))
     assert wrong.returncode == 1 and "written as .html or .png" in wrong.stderr
+
+
+def test_an_empty_plan_changes_nothing_in_plan_compare(env):
+    """The CLI runs scenarios on the same analysis as the Plan page (with access)."""
+    assert run(env, "registry", "init").returncode == 0
+    assert run(env, "plan", "create", "Nothing yet").returncode == 0
+    compared = run(env, "plan", "compare", "Nothing yet")
+    assert compared.returncode == 0, compared.stderr
+    assert "flags closed 0, opened 0; 0 more people supported a year" in compared.stdout

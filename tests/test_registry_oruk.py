@@ -7,7 +7,8 @@ import pytest
 
 from planner.registry.auth import SYSTEM
 from planner.registry.demo import load_demo
-from planner.registry.oruk import oruk_export, oruk_to_records, schema_errors, service_to_oruk
+from planner.registry.oruk_export import oruk_export, schema_errors, service_to_oruk
+from planner.registry.oruk_import import oruk_to_records
 from planner.registry.records import comparable
 from planner.settings import REPO_ROOT
 from planner.sources.boundaries import load_area_boundaries
@@ -105,7 +106,7 @@ def test_official_examples_import(name, registry, validation_ctx):
 
 
 def test_payload_that_is_not_oruk(validation_ctx):
-    from planner.registry.oruk import OrukError
+    from planner.registry.oruk_export import OrukError
 
     with pytest.raises(OrukError, match="does not look like Open Referral UK"):
         oruk_to_records({"hello": "world"}, validation_ctx)

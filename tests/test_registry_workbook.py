@@ -8,16 +8,10 @@ import pytest
 
 from planner.registry.auth import SYSTEM
 from planner.registry.records import comparable
+from planner.registry.template import export_bytes, problems_workbook, template_bytes
 from planner.registry.validation import ValidationError
-from planner.registry.workbook import (
-    SERVICE_COLUMNS,
-    WorkbookError,
-    export_bytes,
-    parse_workbook,
-    problems_workbook,
-    service_columns,
-    template_bytes,
-)
+from planner.registry.workbook import parse_workbook
+from planner.registry.workbook_layout import SERVICE_COLUMNS, WorkbookError, service_columns
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,12 @@ def test_defaults_use_shared_data_beside_the_checkout(tmp_path):
         assert settings.data_dir == tmp_path / ".cache" / "planner" / "data"
     assert settings.area_set_file == REPO_ROOT / "boroughs" / "london.toml"
     assert settings.assumptions_file == REPO_ROOT / "data" / "assumptions.toml"
-    assert settings.database_url is None
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.database_url.endswith("planner/registry.sqlite")
+    assert settings.vocabularies_file == REPO_ROOT / "data" / "vocabularies.toml"
+    assert settings.oruk_schema_dir.name == "compiled"
+    with_xdg = load_settings({"XDG_DATA_HOME": str(tmp_path / "x")})
+    assert with_xdg.database_url == f"sqlite:///{tmp_path / 'x' / 'planner' / 'registry.sqlite'}"
 
 
 def test_environment_overrides(tmp_path):

@@ -12,9 +12,8 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
-from planner.analysis import Analysis, run_analysis
+from planner.analysis import Analysis, analyse_registry, demand_for
 from planner.datasets import PlannerData, load_planner_data, load_small_areas
-from planner.demand import demand_table
 from planner.errors import PlannerError
 from planner.registry.service import Registry
 from planner.settings import load_settings
@@ -62,14 +61,7 @@ def registry() -> Registry:
 
 @st.cache_data(show_spinner=False)
 def demand(period_end: str | None, key: str) -> pd.DataFrame:
-    data = _planner_data(key)
-    return demand_table(
-        data.series,
-        data.population,
-        data.area_set.to_frame(),
-        data.assumptions,
-        period_end=period_end,
-    )
+    return demand_for(_planner_data(key), period_end)
 
 
 @st.cache_data(show_spinner=False)
@@ -88,8 +80,11 @@ def _small_areas(key: str) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=4, show_spinner="Running the coverage analysis…")
 def _analysis(data: str, database: str, stamp: int) -> Analysis:
-    return run_analysis(
-        _planner_data(data), _registry(data, database), small_areas=_small_areas(data)
+    return analyse_registry(
+        _planner_data(data),
+        _registry(data, database),
+        small_areas=_small_areas(data),
+        demand=demand(None, data),
     )
 
 

@@ -6,8 +6,6 @@ import streamlit as st
 
 from planner.analysis import Analysis
 
-NEED_ORDER = ("domestic_abuse", "sexual_violence", "homicide", "road_harm", "hate_crime")
-
 
 def demo_banner(analysis: Analysis) -> None:
     if analysis.demo:

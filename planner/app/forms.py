@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from planner.coverage.inputs import public_site
 from planner.errors import PlannerError
-from planner.registry.tables import public_site
 from planner.registry.validation import ValidationError
-
-FIELDS_SHOWN = (
-    "name",
-    "service_type",
-    "referral_route",
-    "without_police_report",
-    "needs",
-    "stages",
-    "areas",
-    "capacity_per_year",
-    "organisation_id",
-)
 
 
 def service_detail(record: dict, areas, vocab) -> None:
@@ -42,6 +30,27 @@ def _error(problems: dict, field: str) -> None:
         st.error(message, icon="⚠️")
 
 
+def _choice(vocab, label: str, vocab_list: str, current: str | None) -> str:
+    """A selectbox of a vocabulary's keys shown by their labels."""
+    keys = vocab.keys(vocab_list)
+    return st.selectbox(
+        label,
+        keys,
+        index=keys.index(current) if current in keys else 0,
+        format_func=lambda k: vocab.label(vocab_list, k),
+    )
+
+
+def _choices(vocab, label: str, vocab_list: str, current: list | None) -> list[str]:
+    """A multiselect of a vocabulary's keys shown by their labels."""
+    return st.multiselect(
+        label,
+        vocab.keys(vocab_list),
+        default=current or [],
+        format_func=lambda k: vocab.label(vocab_list, k),
+    )
+
+
 def service_form(registry, who, current: dict | None) -> None:
     """Register a new service, or edit ``current``; problems appear beside their fields."""
     vocab, areas = registry.context.vocab, registry.context.area_set
@@ -62,39 +71,17 @@ def service_form(registry, who, current: dict | None) -> None:
         )
         name = st.text_input("Service name", c.get("name", ""))
         _error(problems, "name")
-        types = vocab.keys("service_types")
-        service_type = st.selectbox(
-            "Service type",
-            types,
-            index=types.index(c["service_type"]) if c.get("service_type") in types else 0,
-            format_func=lambda k: vocab.label("service_types", k),
-        )
+        service_type = _choice(vocab, "Service type", "service_types", c.get("service_type"))
         _error(problems, "service_type")
-        routes = vocab.keys("referral_routes")
-        route = st.selectbox(
-            "Referral route",
-            routes,
-            index=routes.index(c["referral_route"]) if c.get("referral_route") in routes else 0,
-            format_func=lambda k: vocab.label("referral_routes", k),
-        )
+        route = _choice(vocab, "Referral route", "referral_routes", c.get("referral_route"))
         no_report = st.checkbox(
             "People can use it without a police report",
             value=bool(c.get("without_police_report", True)),
         )
         _error(problems, "without_police_report")
-        needs = st.multiselect(
-            "Needs",
-            vocab.keys("needs"),
-            default=c.get("needs", []),
-            format_func=lambda k: vocab.label("needs", k),
-        )
+        needs = _choices(vocab, "Needs", "needs", c.get("needs"))
         _error(problems, "needs")
-        stages = st.multiselect(
-            "Journey stages",
-            vocab.keys("stages"),
-            default=c.get("stages", []),
-            format_func=lambda k: vocab.label("stages", k),
-        )
+        stages = _choices(vocab, "Journey stages", "stages", c.get("stages"))
         names = [a.name for a in areas.areas]
         chosen = [areas.name_of(a["area_code"]) for a in c.get("areas", [])]
         covered = st.multiselect("Boroughs covered", names, default=chosen)
@@ -106,12 +93,7 @@ def service_form(registry, who, current: dict | None) -> None:
             value=int(c.get("capacity_per_year") or 0),
         )
         _error(problems, "capacity_per_year")
-        channels = st.multiselect(
-            "Channels",
-            vocab.keys("channels"),
-            default=c.get("channels", []),
-            format_func=lambda k: vocab.label("channels", k),
-        )
+        channels = _choices(vocab, "Channels", "channels", c.get("channels"))
         submitted = st.form_submit_button("Save" if current else "Register")
     if not submitted:
         return
@@ -128,6 +110,11 @@ def service_form(registry, who, current: dict | None) -> None:
         "capacity_per_year": capacity or None,
         "channels": channels,
     }
+    _save(registry, who, current, raw)
+
+
+def _save(registry, who, current: dict | None, raw: dict) -> None:
+    """Create or update; on problems keep them for the fields and rerun the form."""
     try:
         if current:
             saved = registry.update_service(

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from planner.settings import ANALYSIS_CRS, MAP_CRS
+
 DENSE_LIMIT = 4_000_000
 """Below this many origin × site pairs, distances are computed as one dense matrix."""
 
@@ -25,7 +27,7 @@ def project_sites(sites: pd.DataFrame) -> pd.DataFrame:
     from pyproj import Transformer
 
     located = sites[sites["latitude"].notna() & sites["longitude"].notna()]
-    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    to_bng = Transformer.from_crs(MAP_CRS, ANALYSIS_CRS, always_xy=True)
     x, y = to_bng.transform(
         located["longitude"].to_numpy(float), located["latitude"].to_numpy(float)
     )
@@ -222,3 +224,42 @@ def access_tables(
         out.loc[no_sites, "two_sfca_per_1000"] = 0.0
         out.loc[no_sites, "median_nearest_km"] = np.inf
     return out, lsoa
+
+
+ACCESS_COLUMNS = [
+    "area_code",
+    "need",
+    "population",
+    "share_beyond",
+    "two_sfca_per_1000",
+    "median_nearest_km",
+]
+
+
+def service_access(
+    small_areas: pd.DataFrame | None,
+    site_points: pd.DataFrame | None,
+    terms: pd.DataFrame,
+    sites: pd.DataFrame,
+    shares: pd.DataFrame,
+    coverage: pd.DataFrame,
+    *,
+    radius_m: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Access for the registry's face-to-face sites: each site supplies its service's capacity
+    for a need divided equally among the service's face-to-face sites. Without small areas or
+    site points access is not assessed (empty tables)."""
+    if small_areas is None or site_points is None:
+        return pd.DataFrame(columns=ACCESS_COLUMNS), pd.DataFrame()
+    channel = terms[terms["kind"] == "channel"]
+    face = set(channel.loc[channel["value"] == "face_to_face", "service_id"])
+    sites = sites[sites["service_id"].isin(face)]
+    sites = sites.merge(site_points[["site_id", "x", "y"]], left_on="id", right_on="site_id")
+    per_need = shares.groupby(["service_id", "need"], as_index=False)["capacity_share"].sum()
+    n_sites = sites.groupby("service_id")["id"].nunique()
+    rows = sites.merge(per_need, on="service_id")
+    rows["supply"] = rows["capacity_share"] / rows["service_id"].map(n_sites)
+    rows = rows[["service_id", "site_id", "x", "y", "need", "supply"]]
+    assessed = coverage[coverage["status"] == "assessed"]
+    cover = shares[["service_id", "need", "area_code"]]
+    return access_tables(small_areas, rows, cover, assessed, radius_m=radius_m)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from planner.assumptions import Assumptions, Need
+from planner.coverage.thresholds import percent
 
 FLAG_KINDS = (
     "no_provision",
@@ -62,6 +63,11 @@ NUMBER_WORDS = {
 }
 
 
+def pct(share: float) -> str:
+    """A ratio or share as the whole percentage the thresholds are compared at."""
+    return f"{percent(share):,.0f}%"
+
+
 def number(n: int) -> str:
     return NUMBER_WORDS.get(n, f"{n:,}")
 
@@ -84,80 +90,121 @@ def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _no_provision(area: str, phrase: str, row: dict, n: dict) -> str:
+    return (
+        f"{area} has no approved service for {phrase}, for an estimated "
+        f"{people(row['estimated'])} people a year."
+    )
+
+
+def _under_provision(area: str, phrase: str, row: dict, n: dict) -> str:
+    count = n.get("count", 0)
+    noun = "service" if count == 1 else "services"
+    text = (
+        f"{area} has {number(count)} {phrase} {noun} for an estimated "
+        f"{people(row['estimated'])} people a year; capacity {people(row['capacity'])}: "
+        f"{pct(row['ratio'])} coverage."
+    )
+    return text + (f" ({row['detail']}.)" if row.get("detail") else "")
+
+
+def _stage_gap(area: str, phrase: str, row: dict, n: dict) -> str:
+    words = _and([STAGE_WORDS.get(s, s) for s in n["stages"]])
+    return f"In {area} no approved service supports {phrase} {words}."
+
+
+def _specialist_gap(area: str, phrase: str, row: dict, n: dict) -> str:
+    words = _and([SPECIALIST_WORDS.get(m, m.split(":")[1]) for m in n["missing"]])
+    return f"{area} has no {phrase} provision from {words}."
+
+
+def _no_report_route_gap(area: str, phrase: str, row: dict, n: dict) -> str:
+    count = n.get("count", 0)
+    who = (
+        f"the only {phrase} service needs"
+        if count == 1
+        else f"all {number(count)} {phrase} services need"
+    )
+    return (
+        f"In {area} {who} a police report or police referral, yet most victims never "
+        "report: there is no way in without one."
+    )
+
+
+def _pair(area: str, phrase: str, row: dict, n: dict) -> str:
+    stages = _and([STAGE_WORDS.get(s, s) for s in n["stages"]])
+    kind = n.get("service_type", "")
+    kind = kind.upper() if len(kind) <= 4 else kind.replace("_", " ")
+    return (
+        f"In {area} two commissioned {kind} services for {phrase} ({row['services']}) "
+        f"overlap {stages}"
+    )
+
+
+def _duplication(area: str, phrase: str, row: dict, n: dict) -> str:
+    return _pair(area, phrase, row, n) + (
+        f", while capacity is {pct(row['ratio'])} of estimated need "
+        f"({people(row['capacity'])} for {people(row['estimated'])} people a year)."
+    )
+
+
+def _overlap(area: str, phrase: str, row: dict, n: dict) -> str:
+    return (
+        _pair(area, phrase, row, n)
+        + f"; coverage is {pct(row['ratio'])}, so this is not over-provision."
+    )
+
+
+def _continuity_risk(area: str, phrase: str, row: dict, n: dict) -> str:
+    parts = []
+    if "single_provider" in n["reasons"]:
+        parts.append(
+            f"all {phrase} provision in {area} comes from one provider ({n.get('provider')})"
+        )
+    if "contracts_ending" in n["reasons"]:
+        ends = n.get("ends_by")
+        when = ends.strftime("%-d %B %Y") if isinstance(ends, dt.date) else "soon"
+        whose = "its" if parts else f"{area}'s {phrase}"
+        happens = (
+            f"ended on {when}: not counted as capacity"
+            if n.get("ended")
+            else f"end from {when}, within the planning window"
+        )
+        parts.append(f"contracts behind {pct(n['share_ending'])} of {whose} capacity {happens}")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def _access_gap(area: str, phrase: str, row: dict, n: dict) -> str:
+    return (
+        f"{pct(n['share'])} of {area}'s residents live more than "
+        f"{n['distance_km']:g} km (straight line) from a face-to-face {phrase} service "
+        "that covers them."
+    )
+
+
+SENTENCES = {
+    "no_provision": _no_provision,
+    "under_provision": _under_provision,
+    "stage_gap": _stage_gap,
+    "specialist_gap": _specialist_gap,
+    "no_report_route_gap": _no_report_route_gap,
+    "duplication": _duplication,
+    "overlap": _overlap,
+    "continuity_risk": _continuity_risk,
+    "access_gap": _access_gap,
+}
+assert tuple(SENTENCES) == FLAG_KINDS
+
+
 def sentence(row: dict, need: Need, **n) -> str:
-    """One sentence a board member understands, for one flag."""
-    area, phrase = row["area_name"], need.phrase
-    est, cap = row["estimated"], row["capacity"]
-    flag = row["flag"]
-    if flag == "no_provision":
-        return (
-            f"{area} has no approved service for {phrase}, for an estimated "
-            f"{people(est)} people a year."
-        )
-    if flag == "under_provision":
-        count = n.get("count", 0)
-        noun = "service" if count == 1 else "services"
-        text = (
-            f"{area} has {number(count)} {phrase} {noun} for an estimated {people(est)} "
-            f"people a year; capacity {people(cap)}: {row['ratio']:.0%} coverage."
-        )
-        if row.get("detail"):
-            text += f" ({row['detail']}.)"
-        return text
-    if flag == "stage_gap":
-        words = _and([STAGE_WORDS.get(s, s) for s in n["stages"]])
-        return f"In {area} no approved service supports {phrase} {words}."
-    if flag == "specialist_gap":
-        words = _and([SPECIALIST_WORDS.get(m, m.split(":")[1]) for m in n["missing"]])
-        return f"{area} has no {phrase} provision from {words}."
-    if flag == "no_report_route_gap":
-        count = n.get("count", 0)
-        who = (
-            f"the only {phrase} service needs"
-            if count == 1
-            else f"all {number(count)} {phrase} services need"
-        )
-        return (
-            f"In {area} {who} a police report or police referral, yet most victims never "
-            "report: there is no way in without one."
-        )
-    if flag in ("duplication", "overlap"):
-        stages = _and([STAGE_WORDS.get(s, s) for s in n["stages"]])
-        kind = n.get("service_type", "")
-        kind = kind.upper() if len(kind) <= 4 else kind.replace("_", " ")
-        base = (
-            f"In {area} two commissioned {kind} services for {phrase} ({row['services']}) "
-            f"overlap {stages}"
-        )
-        if flag == "duplication":
-            return (
-                base + f", while capacity is {row['ratio']:.1f} times estimated need "
-                f"({people(cap)} for {people(est)} people a year)."
-            )
-        return base + f"; coverage is {row['ratio']:.0%}, so this is not over-provision."
-    if flag == "continuity_risk":
-        parts = []
-        if "single_provider" in n["reasons"]:
-            parts.append(
-                f"all {phrase} provision in {area} comes from one provider ({n.get('provider')})"
-            )
-        if "contracts_ending" in n["reasons"]:
-            ends = n.get("ends_by")
-            when = ends.strftime("%-d %B %Y") if isinstance(ends, dt.date) else "soon"
-            whose = "its" if parts else f"{area}'s {phrase}"
-            parts.append(
-                f"contracts behind {n['share_ending']:.0%} of {whose} capacity end from "
-                f"{when}, within the planning window"
-            )
-        text = "; ".join(parts)
-        return text[0].upper() + text[1:] + "."
-    if flag == "access_gap":
-        return (
-            f"{n['share']:.0%} of {area}'s residents live more than "
-            f"{n['distance_km']:g} km (straight line) from a face-to-face {phrase} service "
-            "that covers them."
-        )
-    raise ValueError(f"unknown flag {flag}")
+    """One sentence a board member understands, for one flag. ``row``: the flag's numbers
+    (area_name, estimated, capacity, ratio, services, detail); ``n``: the words its rule gave."""
+    try:
+        write = SENTENCES[row["flag"]]
+    except KeyError:
+        raise ValueError(f"unknown flag {row['flag']}") from None
+    return write(row["area_name"], need.phrase, row, n)
 
 
 def METHOD(assumptions: Assumptions) -> list[str]:
@@ -176,9 +223,18 @@ def METHOD(assumptions: Assumptions) -> list[str]:
         "weigh nothing; if all of a service's pairs weigh nothing its capacity is split "
         "equally. A service with no capacity recorded adds nothing but still counts for "
         "presence, stages and specialisms, and is listed under data quality.",
-        f"Coverage ratio = capacity ÷ estimated demand. Red below {t['under_provision_red']:g}, "
-        f"amber below {t['under_provision_amber']:g}, green otherwise. Where estimated demand "
-        "is 0 or unknown no ratio is computed.",
+        f"Coverage ratio = capacity ÷ estimated demand. Red below {t['under_provision_red']:.0%}, "
+        f"amber below {t['under_provision_amber']:.0%}, green otherwise. Where estimated demand "
+        "is 0 or unknown no ratio is computed. Every ratio and share is compared with its "
+        "threshold as the whole percentage the tables and sentences show (79.5% reads 80% and "
+        "is at an 80% threshold), so what a reader sees and the status always agree.",
+        "Contracts. A contract that ended before the analysis date provides no capacity: a "
+        "service whose every contract has ended still counts for presence, stages and "
+        "specialisms but adds 0 capacity, is not a commissioned service for duplication, is a "
+        "continuity risk, and is listed under data quality with its end date. A service with "
+        "no contracts recorded counts its capacity. The planning window ends on the same day "
+        "of the month that many months later, or on that month's last day (31 January + 6 "
+        "months = 31 July).",
         "Flags. no_provision: demand but no approved service. under_provision: ratio below "
         "the amber threshold (high below red). stage_gap: a journey stage the need requires "
         "has no service in the area (high when the first days or the before-report stage is "
@@ -187,7 +243,7 @@ def METHOD(assumptions: Assumptions) -> list[str]:
         "report, no service is reachable without a police report. duplication: two "
         "commissioned services of the same type and need, with overlapping eligibility "
         "(gender, age groups) and stages, in an area whose ratio is above "
-        f"{t['over_provision']:g}; the same with a ratio at or below it is an overlap "
+        f"{t['over_provision']:.0%}; the same with a ratio at or below it is an overlap "
         "(information, not a fault). continuity_risk: all provision from one provider, or "
         "contracts carrying at least half the capacity end within "
         f"{t['contract_end_window_months']:g} months (high when both, or all capacity). "

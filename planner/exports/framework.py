@@ -15,13 +15,14 @@ from planner.analysis import Analysis
 from planner.datasets import PlannerData
 from planner.errors import ConfigError
 from planner.exports.xlsx import Sheet, gss_workbook
-from planner.settings import REPO_ROOT
+from planner.settings import load_settings
 
-FRAMEWORK_FILE = REPO_ROOT / "data" / "framework.toml"
 LOT_FLAGS = ("no_provision", "under_provision")
 
 
-def load_framework(path: Path = FRAMEWORK_FILE) -> dict:
+def load_framework(path: Path | None = None) -> dict:
+    """The framework's standing content (default: ``Settings.framework_file``)."""
+    path = path or load_settings().framework_file
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

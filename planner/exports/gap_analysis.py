@@ -10,10 +10,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from planner.analysis import Analysis
+from planner.coverage.inputs import public_site
 from planner.datasets import PlannerData
 from planner.exports.xlsx import Sheet, gss_workbook
 from planner.maps import RAG_COLOURS
-from planner.registry.tables import public_site
 
 TITLE = "Victim support: gaps and duplication"
 PCT, NUM, NUM1 = "0%", "#,##0", "#,##0.0"

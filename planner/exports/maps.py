@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from planner.maps import RAG_COLOURS, self_contained
+from planner.settings import ANALYSIS_CRS
 
 
 def map_html(fmap: folium.Map) -> bytes:
@@ -29,7 +30,9 @@ def gap_map_png(
 
     from planner.coverage.text import RAG_WORDS
 
-    joined = layer.to_crs(27700).merge(coverage[["area_code", "rag"]], on="area_code", how="left")
+    joined = layer.to_crs(ANALYSIS_CRS).merge(
+        coverage[["area_code", "rag"]], on="area_code", how="left"
+    )
     fig, ax = plt.subplots(figsize=(8, 7))
     joined.plot(
         ax=ax,

@@ -6,13 +6,12 @@ SQLite (a file in the user data folder) is the embedded default; PostgreSQL when
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,16 +24,10 @@ class DatabaseError(PlannerError):
     """The database cannot be reached or is not at the expected schema."""
 
 
-def default_database_url() -> str:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    folder = Path(base) / "planner"
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'registry.sqlite'}"
-
-
-def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (default: DATABASE_URL, else the SQLite file in the user folder)."""
-    url = url or os.environ.get("DATABASE_URL") or default_database_url()
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` (``Settings.database_url``); a SQLite file's folder is created."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     try:
@@ -76,10 +69,6 @@ def migrate(engine: Engine) -> None:
 def schema_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
-
-
-def is_initialised(engine: Engine) -> bool:
-    return "services" in inspect(engine).get_table_names()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

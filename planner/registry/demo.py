@@ -18,27 +18,13 @@ from planner.areas import AreaSet
 from planner.registry.auth import SYSTEM
 from planner.registry.models import Organisation, Service
 from planner.registry.service import ImportResult, Registry
-from planner.settings import MAP_CRS, REPO_ROOT
+from planner.schema import CHOICE_FIELDS, TERM_FIELDS
+from planner.settings import MAP_CRS, load_settings
 
-DEMO_FILE = REPO_ROOT / "data" / "demo_registry.toml"
 DEMO_NOTE = "Demonstration data: a fictional service."
 _RELATIVE = re.compile(r"^([+-])(\d+)m$")
-COPIED = (
-    "service_type",
-    "needs",
-    "stages",
-    "referral_route",
-    "without_police_report",
-    "gender",
-    "channels",
-    "age_groups",
-    "specialisms",
-    "accreditations",
-    "languages",
-    "hours",
-    "staff_fte",
-    "places",
-)
+COPIED = (*CHOICE_FIELDS, *TERM_FIELDS, "without_police_report", "hours", "staff_fte", "places")
+"""What a demonstration family gives every service made from it."""
 
 
 def _date(value: str, today: dt.date) -> str:
@@ -61,10 +47,11 @@ def demo_records(
     areas: gpd.GeoDataFrame,
     *,
     today: dt.date | None = None,
-    path: Path = DEMO_FILE,
+    path: Path | None = None,
 ) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]], set[str]]:
     """(organisations, services, ids of stale services) as registry input records."""
     today = today or dt.date.today()
+    path = path or load_settings().demo_registry_file
     spec = tomllib.loads(path.read_text(encoding="utf-8"))
     meta = spec["meta"]
     points = _points(areas)

@@ -26,8 +26,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-TERM_KINDS = ("need", "stage", "specialism", "channel", "age_group", "language", "accreditation")
-
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)

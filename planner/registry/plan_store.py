@@ -11,8 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from planner.errors import UnknownAreaError
 from planner.registry.auth import Actor
+from planner.registry.base import NotFoundError, check_version
 from planner.registry.models import Lot, Plan, utcnow
-from planner.registry.service import NotFoundError, Registry, _check_version
+from planner.registry.service import Registry
 from planner.registry.validation import FieldProblem, ValidationError
 
 
@@ -57,7 +58,7 @@ def _snapshot(plan: Plan) -> dict:
 
 
 def create_plan(registry: Registry, actor: Actor, name: str, notes: str | None = None) -> dict:
-    registry._require_manager(actor, "create plans")
+    registry.require_manager(actor, "create plans")
     if not name or not name.strip():
         raise ValidationError([FieldProblem("name", "is required")])
     with registry.session() as s, s.begin():
@@ -73,7 +74,7 @@ def create_plan(registry: Registry, actor: Actor, name: str, notes: str | None =
         )
         s.add(plan)
         s.flush()
-        registry._audit(s, actor, "plan", plan.id, "create", None, _snapshot(plan))
+        registry.audit(s, actor, "plan", plan.id, "create", None, _snapshot(plan))
         return _plan_dict(plan)
 
 
@@ -84,11 +85,6 @@ def _load(s, plan_id: str) -> Plan:
     if plan is None or plan.deleted_at is not None:
         raise NotFoundError(f"No plan with id {plan_id}.")
     return plan
-
-
-def get_plan(registry: Registry, plan_id: str) -> dict:
-    with registry.session() as s:
-        return _plan_dict(_load(s, plan_id))
 
 
 def find_plan(registry: Registry, name_or_id: str) -> dict:
@@ -116,7 +112,7 @@ def validate_lot(registry: Registry, raw: dict) -> dict:
     name = str(raw.get("name") or "").strip()
     if not name:
         problems.append(FieldProblem("name", "is required"))
-    needs = [n for n in raw.get("needs") or []]
+    needs = list(raw.get("needs") or [])
     bad = [n for n in needs if n not in ctx.vocab.keys("needs")]
     if not needs or bad:
         problems.append(
@@ -128,38 +124,68 @@ def validate_lot(registry: Registry, raw: dict) -> dict:
         )
     kind = raw.get("service_type")
     if kind not in ctx.vocab.keys("service_types"):
+        accepted = ", ".join(ctx.vocab.keys("service_types"))
         problems.append(
-            FieldProblem(
-                "service_type",
-                f"{kind!r} is not accepted; accepted: {', '.join(ctx.vocab.keys('service_types'))}",
-            )
+            FieldProblem("service_type", f"{kind!r} is not accepted; accepted: {accepted}")
         )
+    lot = {
+        "name": name,
+        "needs": needs,
+        "service_type": kind,
+        "areas": _lot_areas(ctx, raw.get("areas") or [], problems),
+        "capacity_per_year": _whole(raw.get("capacity_per_year"), problems),
+        "annual_value_gbp": _amount(raw.get("annual_value_gbp"), problems),
+        **_lot_dates(raw, problems),
+        "without_police_report": bool(raw.get("without_police_report", True)),
+        "rationale": raw.get("rationale"),
+    }
+    for key in ("stages", "specialisms", "channels"):
+        wrong = [v for v in raw.get(key) or [] if v not in ctx.vocab.keys(key)]
+        if wrong:
+            problems.append(FieldProblem(key, f"{', '.join(map(str, wrong))} not accepted"))
+        lot[key] = list(raw.get(key) or [])
+    if problems:
+        raise ValidationError(problems, heading="The lot is not valid")
+    return lot
+
+
+def _lot_areas(ctx, names: list, problems: list[FieldProblem]) -> list[str]:
     areas = []
-    for name_or_code in raw.get("areas") or []:
+    for name_or_code in names:
         try:
             areas.append(ctx.area_set.resolve(str(name_or_code)))
         except UnknownAreaError as exc:
             problems.append(FieldProblem("areas", str(exc)))
-    if not raw.get("areas"):
+    if not names:
         problems.append(FieldProblem("areas", f"at least one {ctx.area_set.area_label}"))
+    return areas
+
+
+def _whole(value, problems: list[FieldProblem]) -> int:
     try:
-        capacity = int(raw.get("capacity_per_year"))
+        capacity = int(value)
         if capacity < 0:
             raise ValueError
     except (TypeError, ValueError):
         problems.append(FieldProblem("capacity_per_year", "expected a whole number of 0 or more"))
-        capacity = 0
-    value = raw.get("annual_value_gbp")
-    if value not in (None, ""):
-        try:
-            value = Decimal(str(value))
-            if value < 0:
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.append(FieldProblem("annual_value_gbp", "expected an amount of 0 or more"))
-            value = None
-    else:
-        value = None
+        return 0
+    return capacity
+
+
+def _amount(value, problems: list[FieldProblem]) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+        if amount < 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        problems.append(FieldProblem("annual_value_gbp", "expected an amount of 0 or more"))
+        return None
+    return amount
+
+
+def _lot_dates(raw: dict, problems: list[FieldProblem]) -> dict:
     dates = {}
     for key in ("start_date", "end_date"):
         v = raw.get(key)
@@ -170,30 +196,7 @@ def validate_lot(registry: Registry, raw: dict) -> dict:
             dates[key] = None
     if dates["start_date"] and dates["end_date"] and dates["end_date"] <= dates["start_date"]:
         problems.append(FieldProblem("end_date", "must be after the start date"))
-    for key, vocab_list in (
-        ("stages", "stages"),
-        ("specialisms", "specialisms"),
-        ("channels", "channels"),
-    ):
-        wrong = [v for v in raw.get(key) or [] if v not in ctx.vocab.keys(vocab_list)]
-        if wrong:
-            problems.append(FieldProblem(key, f"{', '.join(map(str, wrong))} not accepted"))
-    if problems:
-        raise ValidationError(problems, heading="The lot is not valid")
-    return {
-        "name": name,
-        "needs": needs,
-        "service_type": kind,
-        "areas": areas,
-        "capacity_per_year": capacity,
-        "annual_value_gbp": value,
-        **dates,
-        "stages": list(raw.get("stages") or []),
-        "specialisms": list(raw.get("specialisms") or []),
-        "channels": list(raw.get("channels") or []),
-        "without_police_report": bool(raw.get("without_police_report", True)),
-        "rationale": raw.get("rationale"),
-    }
+    return dates
 
 
 def add_lot(
@@ -204,16 +207,16 @@ def add_lot(
     *,
     expected_version: int | None = None,
 ) -> dict:
-    registry._require_manager(actor, "change plans")
+    registry.require_manager(actor, "change plans")
     lot = validate_lot(registry, raw)
     with registry.session() as s, s.begin():
         plan = _load(s, plan_id)
-        _check_version(plan, expected_version, f"The plan '{plan.name}'")
+        check_version(plan, expected_version, f"The plan '{plan.name}'")
         before = _snapshot(plan)
         plan.lots.append(Lot(id=str(uuid.uuid4()), position=len(plan.lots), **lot))
         plan.updated_at, plan.updated_by = utcnow(), actor.username
         s.flush()
-        registry._audit(s, actor, "plan", plan.id, "add_lot", before, _snapshot(plan))
+        registry.audit(s, actor, "plan", plan.id, "add_lot", before, _snapshot(plan))
         return _plan_dict(plan)
 
 
@@ -227,12 +230,12 @@ def update_plan(
     remove_lot: str | None = None,
     expected_version: int | None = None,
 ) -> dict:
-    registry._require_manager(actor, "change plans")
+    registry.require_manager(actor, "change plans")
     if status not in (None, "draft", "agreed"):
         raise ValidationError([FieldProblem("status", "draft or agreed")])
     with registry.session() as s, s.begin():
         plan = _load(s, plan_id)
-        _check_version(plan, expected_version, f"The plan '{plan.name}'")
+        check_version(plan, expected_version, f"The plan '{plan.name}'")
         before = _snapshot(plan)
         if status:
             plan.status = status
@@ -242,5 +245,5 @@ def update_plan(
             plan.lots = [lot for lot in plan.lots if lot.id != remove_lot]
         plan.updated_at, plan.updated_by = utcnow(), actor.username
         s.flush()
-        registry._audit(s, actor, "plan", plan.id, "update", before, _snapshot(plan))
+        registry.audit(s, actor, "plan", plan.id, "update", before, _snapshot(plan))
         return _plan_dict(plan)

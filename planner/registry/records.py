@@ -14,38 +14,7 @@ from planner.registry.models import (
     ServiceTerm,
     Site,
 )
-
-TERM_FIELDS = {
-    "needs": "need",
-    "stages": "stage",
-    "specialisms": "specialism",
-    "channels": "channel",
-    "age_groups": "age_group",
-    "languages": "language",
-    "accreditations": "accreditation",
-}
-SCALARS = (
-    "organisation_id",
-    "name",
-    "description",
-    "website",
-    "phone",
-    "email",
-    "service_type",
-    "referral_route",
-    "without_police_report",
-    "gender",
-    "all_areas",
-    "capacity_per_year",
-    "places",
-    "staff_fte",
-    "hours",
-    "supervision",
-    "accredited_training",
-    "status",
-    "is_demo",
-)
-ORG_FIELDS = ("name", "description", "website", "email", "phone", "charity_number", "is_demo")
+from planner.schema import ORG_FIELDS, SCALARS, TERM_FIELDS
 
 
 def _json_value(value):

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from planner.areas import AreaSet
 from planner.errors import PlannerError, UnknownAreaError
+from planner.schema import CONTROLLED_LISTS
 from planner.vocab import Vocabularies
 
 ID_NAMESPACE = uuid.UUID("6f1c7a52-3a0e-4c53-9d5e-0b7a3c1d2e4f")
@@ -29,14 +30,6 @@ MAX_TEXT = {
     "commissioner": 200,
     "reference": 100,
     "postcode": 10,
-}
-LIST_FIELDS = {
-    "needs": "needs",
-    "stages": "stages",
-    "specialisms": "specialisms",
-    "channels": "channels",
-    "age_groups": "age_groups",
-    "accreditations": "accreditations",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
@@ -252,7 +245,7 @@ def validate_service(
     if record["referral_route"] == "police_referral_only" and record["without_police_report"]:
         c.add("without_police_report", "cannot be yes when the referral route is police only")
     record["gender"] = c.choice(raw, "gender", "genders", required=False) or "any"
-    for name, vocab_list in LIST_FIELDS.items():
+    for name, vocab_list in CONTROLLED_LISTS.items():
         record[name] = c.choices(raw, name, vocab_list)
     if not record["needs"] and not any(p.field == "needs" for p in c.problems):
         accepted = ", ".join(ctx.vocab.keys("needs"))

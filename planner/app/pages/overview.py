@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from planner.app import cache, components
+from planner.coverage.ranking import serious_findings, worst_areas
 from planner.maps import rag_map
 
 st.title("Overview")
@@ -37,17 +38,23 @@ with cache.shown_errors():
         key="overview_map",
     )
     st.subheader("The five most serious findings")
-    flags = analysis.result.flags
-    # most serious: high severity, the most estimated need left unmet first
-    high = flags[flags["severity"] == "high"]
-    worst = (
-        high.assign(unmet=(high["estimated"] - high["capacity"]).clip(lower=0))
-        .sort_values(["unmet", "area_code"], ascending=[False, True])
-        .head(5)
-    )
-    for row in worst.itertuples(index=False):
+    for row in serious_findings(analysis.result).itertuples(index=False):
         left, right = st.columns([5, 1])
         left.write(f"**{row.area_name}** · {row.flag.replace('_', ' ')} — {row.sentence}")
         if right.button("See flags", key=f"see_{row.area_code}_{row.need}_{row.flag}"):
             st.session_state["gaps_area"] = row.area_name
             st.switch_page("pages/gaps.py")
+    st.subheader("Areas with the most serious findings")
+    st.caption("High-severity flags, then medium ones, then the lowest mean coverage.")
+    st.dataframe(
+        worst_areas(analysis.result).rename(
+            columns={
+                "area_name": "Area",
+                "high": "High-severity flags",
+                "medium": "Medium-severity flags",
+                "mean_ratio": "Mean coverage",
+            }
+        ),
+        hide_index=True,
+        column_config={"Mean coverage": st.column_config.NumberColumn(format="percent")},
+    )

@@ -6,10 +6,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from planner.app import cache, components, forms, state
+from planner.coverage.inputs import public_site
 from planner.maps import sites_map
-from planner.registry.tables import public_site
+from planner.registry.template import problems_workbook, template_bytes
 from planner.registry.validation import ValidationError
-from planner.registry.workbook import parse_workbook, problems_workbook, template_bytes
+from planner.registry.workbook import parse_workbook
+from planner.schema import SITE_FIELDS
 
 st.title("Services")
 who = state.require("provider", "commissioner", "admin")
@@ -63,17 +65,7 @@ with cache.shown_errors():
 
     site_frame = pd.DataFrame(
         sites,
-        columns=[
-            "id",
-            "name",
-            "postcode",
-            "latitude",
-            "longitude",
-            "area_code",
-            "confidential",
-            "service_name",
-            "site_name",
-        ],
+        columns=[*SITE_FIELDS, "service_name", "site_name"],
     )
     st_folium(
         sites_map(cache.area_map_layer(), site_frame, title="Service sites"),
@@ -107,7 +99,7 @@ with cache.shown_errors():
         try:
             content = upload.getvalue()
             if upload.name.lower().endswith(".json"):
-                from planner.registry.oruk import oruk_to_records
+                from planner.registry.oruk_import import oruk_to_records
 
                 mapped = oruk_to_records(json.loads(content.decode("utf-8")), registry.context)
                 result = registry.import_records(
@@ -132,7 +124,7 @@ with cache.shown_errors():
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             st.error(f"{upload.name} is not valid JSON: {exc}")
     if who.manages:
-        from planner.registry.oruk import oruk_export
+        from planner.registry.oruk_export import oruk_export
 
         payload, problems = oruk_export(
             records, registry.organisations().to_dict("records"), registry.context

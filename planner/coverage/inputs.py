@@ -1,6 +1,7 @@
-"""The registry as tidy tables: what analysis, maps and exports read.
+"""The analysis's input: the registry as tidy tables (what analysis, maps and exports read).
 
-Plain pandas, no database: the coverage engine imports this module, not the storage layer.
+Plain pandas, no database. The storage layer builds these tables (``Registry.tables()``); the
+analysis side never imports storage.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+
+from planner.schema import CONTRACT_FIELDS, SCALARS, SITE_FIELDS, TERM_FIELDS
 
 
 @dataclass(frozen=True)
@@ -21,28 +24,8 @@ class RegistryTables:
     sites: pd.DataFrame
     contracts: pd.DataFrame
 
-    SERVICE_COLUMNS = (
-        "service_id",
-        "organisation_id",
-        "organisation_name",
-        "name",
-        "service_type",
-        "referral_route",
-        "without_police_report",
-        "gender",
-        "all_areas",
-        "capacity_per_year",
-        "places",
-        "staff_fte",
-        "status",
-        "is_demo",
-        "updated_at",
-        "website",
-        "phone",
-        "email",
-        "hours",
-        "description",
-    )
+    SERVICE_COLUMNS = ("service_id", "organisation_name", *SCALARS, "updated_at")
+    """The service's own fields the analysis, maps and exports read, and who provides it."""
 
     @classmethod
     def from_records(cls, records: Sequence[dict]) -> RegistryTables:
@@ -64,44 +47,18 @@ class RegistryTables:
             [
                 {"service_id": r["id"], "kind": kind, "value": v}
                 for r in records
-                for field, kind in (
-                    ("needs", "need"),
-                    ("stages", "stage"),
-                    ("specialisms", "specialism"),
-                    ("channels", "channel"),
-                    ("age_groups", "age_group"),
-                    ("languages", "language"),
-                    ("accreditations", "accreditation"),
-                )
+                for field, kind in TERM_FIELDS.items()
                 for v in r[field]
             ],
             columns=["service_id", "kind", "value"],
         )
         sites = pd.DataFrame(
             [{"service_id": r["id"], **public_site(x)} for r in records for x in r["sites"]],
-            columns=[
-                "service_id",
-                "id",
-                "name",
-                "postcode",
-                "latitude",
-                "longitude",
-                "area_code",
-                "confidential",
-            ],
+            columns=["service_id", *SITE_FIELDS],
         )
         contracts = pd.DataFrame(
             [{"service_id": r["id"], **c} for r in records for c in r["contracts"]],
-            columns=[
-                "service_id",
-                "id",
-                "funding_status",
-                "commissioner",
-                "reference",
-                "annual_value_gbp",
-                "start_date",
-                "end_date",
-            ],
+            columns=["service_id", *CONTRACT_FIELDS],
         )
         return cls(services, areas, terms, sites, contracts)
 

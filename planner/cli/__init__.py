@@ -1,0 +1,56 @@
+"""The ``planner`` command: data checks and downloads, demand tables, the analysis and its
+exports, plans, the registry and users. Thin: every command calls the same functions as the app.
+Each module of this package holds its commands and their arguments; a command imports what it
+needs when it runs, so that ``planner --help`` starts fast.
+
+Errors a user can fix (``PlannerError``) print one message and exit with status 1; nothing
+prints a traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from planner.cli import analyse, data, plans, registry
+from planner.errors import PlannerError
+
+log = logging.getLogger("planner")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planner",
+        description="Victim Services Commissioning Planner: demand, services, gaps, exports.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for module in (data, analyse, plans, registry):
+        module.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except PlannerError as exc:
+        if args.debug:
+            raise
+        print(f"planner: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("planner: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""``planner analyse`` and ``planner export``: the coverage analysis and its exports."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from planner.cli import common
+from planner.errors import PlannerError
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import json
+
+    from planner.coverage.ranking import worst_areas
+    from planner.demand import parse_period
+
+    period = parse_period(args.period) if args.period else None
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError as exc:
+        raise PlannerError(f"--as-of {args.as_of!r} is not a date like 2026-11-29") from exc
+    out = Path(args.out) if args.out else None
+    if out and out.suffix.lower() not in (".csv", ".json"):
+        raise PlannerError(f"--out {out}: use a file name ending .csv or .json")
+    data, _, analysis = common.today_analysis(access=not args.no_access, period=period, as_of=as_of)
+    result = analysis.result
+    services = len(analysis.tables.services)
+    demo = " (demonstration registry)" if analysis.demo else ""
+    print(
+        f"Coverage of {len(data.area_set.areas)} areas x {len(data.assumptions.needs)} needs "
+        f"by {services} approved services{demo}, as of {analysis.as_of.isoformat()}."
+    )
+    print("\nFlags by kind:")
+    counts = result.flag_counts()
+    severity = result.flags.groupby("flag")["severity"].agg(
+        lambda s: ", ".join(f"{k} {v}" for k, v in s.value_counts().sort_index().items())
+    )
+    for kind, n in counts.items():
+        print(f"  {kind:<20} {n:>5}   {severity.get(kind, '')}")
+    print(f"  {'total':<20} {int(counts.sum()):>5}")
+    print("\nWorst five areas (high-severity flags, then medium, then mean coverage):")
+    for row in worst_areas(result).itertuples(index=False):
+        ratio = "-" if row.mean_ratio != row.mean_ratio else f"{row.mean_ratio:.0%}"
+        print(
+            f"  {row.area_name:<24} high {int(row.high):>3}  medium {int(row.medium):>3}  "
+            f"mean coverage {ratio}"
+        )
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".csv":
+            result.flags.to_csv(out, index=False)
+        else:
+            tables = {
+                name: getattr(result, name)
+                for name in ("coverage", "flags", "stages", "access", "benchmarks", "data_quality")
+            }
+            payload = {
+                name: json.loads(frame.to_json(orient="records", date_format="iso"))
+                for name, frame in tables.items()
+            }
+            payload["method"] = result.method
+            payload["as_of"] = analysis.as_of.isoformat()
+            out.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+        print(f"\nWrote {out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import time
+
+    from planner.analysis import analyse_registry
+    from planner.datasets import load_planner_data
+
+    out = Path(args.out)
+    allowed = {
+        "gap-analysis": (".xlsx",),
+        "framework": (".xlsx",),
+        "map": (".html", ".png"),
+        "leaflet": (".html", ".pdf"),
+    }[args.what]
+    if out.suffix.lower() not in allowed:
+        raise PlannerError(
+            f"--out {out}: a {args.what} export is written as " + " or ".join(allowed)
+        )
+    start = time.perf_counter()
+    data = load_planner_data(common.settings())
+    needs = [common.need_key(data, n) for n in args.need] if args.need else None
+    areas = [data.area_set.resolve(b) for b in args.borough] if args.borough else None
+    registry = common.open_registry()
+    analysis = analyse_registry(data, registry, access=args.what == "gap-analysis")
+    if args.what == "gap-analysis":
+        from planner.exports.gap_analysis import gap_analysis_workbook
+
+        content = gap_analysis_workbook(
+            analysis,
+            data,
+            needs=needs,
+            areas=areas,
+            contact=args.contact or "The commissioning team (set with --contact)",
+        )
+    elif args.what == "framework":
+        from planner.exports.framework import framework_workbook
+
+        content = framework_workbook(analysis, data)
+    elif args.what == "map":
+        need = needs[0] if needs else "domestic_abuse"
+        rows = analysis.result.coverage[analysis.result.coverage["need"] == need]
+        label = data.assumptions.needs[need].label
+        if out.suffix.lower() == ".png":
+            from planner.exports.maps import gap_map_png
+
+            content = gap_map_png(
+                data.boundaries, rows, title=f"{label}: coverage of estimated need"
+            )
+        else:
+            from planner.exports.maps import map_html
+            from planner.maps import rag_map
+            from planner.sources.boundaries import map_layer
+
+            content = map_html(
+                rag_map(map_layer(data.boundaries), rows, title=f"{label}: coverage")
+            )
+    else:
+        if not areas or not needs:
+            raise PlannerError(
+                "A leaflet is for one borough and one need: give --borough and --need."
+            )
+        from planner.exports.leaflet import leaflet_html, leaflet_pdf
+
+        make = leaflet_pdf if out.suffix.lower() == ".pdf" else leaflet_html
+        content = make(analysis, data, areas[0], needs[0])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+    demo = " (demonstration registry)" if analysis.demo else ""
+    print(f"Wrote {out} ({len(content):,} bytes){demo} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    analyse_cmd = sub.add_parser("analyse", help="coverage, gaps and duplication")
+    analyse_cmd.add_argument("--period", help="last month of the demand window, YYYY-MM")
+    analyse_cmd.add_argument("--as-of", help="date for contract windows (default today)")
+    analyse_cmd.add_argument("--out", help="write the flags to FILE.csv, or every table to .json")
+    analyse_cmd.add_argument("--no-access", action="store_true", help="skip the access analysis")
+    analyse_cmd.set_defaults(func=cmd_analyse)
+
+    export = sub.add_parser("export", help="workbooks, maps and leaflets")
+    export.add_argument("what", choices=["gap-analysis", "framework", "map", "leaflet"])
+    export.add_argument("--out", required=True)
+    export.add_argument("--need", action="append", help="a need (repeatable)")
+    export.add_argument("--borough", action="append", help="a borough (repeatable)")
+    export.add_argument("--contact", help="contact line for the gap analysis cover")
+    export.set_defaults(func=cmd_export)

@@ -1,0 +1,60 @@
+"""What every command shares: settings, the registry, the CLI's actor, need names."""
+
+from __future__ import annotations
+
+import sys
+
+from planner.errors import PlannerError
+
+CLI_ACTOR_NAME = "cli"
+
+
+def settings():
+    from planner.settings import load_settings
+
+    return load_settings()
+
+
+def open_registry():
+    from planner.registry.setup import open_registry as open_
+
+    return open_(settings())
+
+
+def cli_actor():
+    """The CLI acts as an administrator, named ``cli:<login>`` in the audit history."""
+    import getpass
+
+    from planner.registry.auth import Actor
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return Actor(f"{CLI_ACTOR_NAME}:{who}", "admin")
+
+
+def need_key(data, text: str) -> str:
+    """A need's key from its key or label."""
+    for key, spec in data.assumptions.needs.items():
+        if text in (key, spec.label):
+            return key
+    raise PlannerError(f"Unknown need {text!r}; needs: {', '.join(data.assumptions.needs)}")
+
+
+def progress(i: int, n: int, item) -> None:
+    print(f"[{i}/{n}] {item.path}", file=sys.stderr, flush=True)
+
+
+def today_analysis(*, access: bool = True, period=None, as_of=None):
+    """The loaded data, the registry and today's analysis of its approved services."""
+    from planner.analysis import analyse_registry
+    from planner.datasets import load_planner_data
+
+    data = load_planner_data(settings())
+    registry = open_registry()
+    return (
+        data,
+        registry,
+        analyse_registry(data, registry, period_end=period, as_of=as_of, access=access),
+    )

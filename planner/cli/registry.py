@@ -1,0 +1,187 @@
+"""``planner registry ...`` and ``planner users add``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from planner.cli import common
+from planner.errors import PlannerError
+
+
+def cmd_registry_init(args: argparse.Namespace) -> int:
+    from planner.registry.demo import load_demo
+    from planner.sources.boundaries import load_area_boundaries
+
+    registry = common.open_registry()
+    url = registry.engine.url.render_as_string(hide_password=True)
+    count = len(registry.services())
+    print(f"Registry ready at {url} ({count} services).")
+    if args.demo and count == 0:
+        areas = load_area_boundaries(common.settings().data_dir, registry.context.area_set)
+        result = load_demo(registry, areas)
+        print(f"Loaded the demonstration registry (fictional providers): {result}.")
+    if registry.users().empty:
+        print(
+            "No user accounts yet: add one with "
+            "`.venv/bin/planner users add NAME --role commissioner` to sign in to the app."
+        )
+    return 0
+
+
+def cmd_registry_template(args: argparse.Namespace) -> int:
+    from planner.registry.template import template_bytes
+
+    registry = common.open_registry()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(template_bytes(registry.context.vocab, registry.context.area_set))
+    print(f"Wrote the registration template to {out}")
+    return 0
+
+
+def cmd_registry_import(args: argparse.Namespace) -> int:
+    from planner.registry.validation import ValidationError
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise PlannerError(f"{path}: no such file.")
+    registry = common.open_registry()
+    data = path.read_bytes()
+    try:
+        if path.suffix.lower() == ".json":
+            result, notes = _import_oruk(registry, data, path.name)
+            for note in notes:
+                print(f"  note: {note}")
+        else:
+            from planner.registry.workbook import parse_workbook
+
+            parsed = parse_workbook(data, registry.context.vocab, filename=path.name)
+            result = registry.import_records(
+                common.cli_actor(), parsed.organisations, parsed.services, source=path.name
+            )
+    except ValidationError as exc:
+        if args.report:
+            from planner.registry.template import problems_workbook
+
+            Path(args.report).write_bytes(problems_workbook(exc.problems))
+            print(f"The problems are listed in {args.report}", file=sys.stderr)
+        raise
+    print(f"Imported {path.name}: {result}.")
+    return 0
+
+
+def _import_oruk(registry, data: bytes, name: str):
+    import json
+
+    from planner.registry.oruk_export import OrukError
+    from planner.registry.oruk_import import oruk_to_records
+
+    try:
+        payload = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OrukError(f"{name} is not valid JSON: {exc}") from exc
+    mapped = oruk_to_records(payload, registry.context)
+    result = registry.import_records(
+        common.cli_actor(), mapped.organisations, mapped.services, source=name
+    )
+    return result, mapped.notes
+
+
+def cmd_registry_export(args: argparse.Namespace) -> int:
+    registry = common.open_registry()
+    out = Path(args.out)
+    statuses = args.status.split(",") if args.status else None
+    records = registry.services(statuses=statuses)
+    orgs = registry.organisations().to_dict("records")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.format == "xlsx":
+        from planner.registry.template import export_bytes
+
+        used = {r["organisation_id"] for r in records}
+        out.write_bytes(
+            export_bytes(
+                registry.context.vocab,
+                registry.context.area_set,
+                records,
+                [o for o in orgs if o["id"] in used],
+            )
+        )
+    else:
+        from planner.registry.oruk_export import oruk_export
+
+        payload, problems = oruk_export(records, orgs, registry.context)
+        if problems:
+            raise PlannerError(
+                "The Open Referral UK export does not validate:\n"
+                + "\n".join(f"  - {p}" for p in problems[:30])
+            )
+        import json
+
+        out.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
+    demo = sum(bool(r.get("is_demo")) for r in records)
+    note = f" ({demo} are demonstration data)" if demo else ""
+    print(f"Wrote {len(records)} services{note} to {out}")
+    return 0
+
+
+def cmd_registry_approve(args: argparse.Namespace) -> int:
+    registry = common.open_registry()
+    for service_id in args.ids:
+        record = registry.approve_service(common.cli_actor(), service_id)
+        print(f"Approved {record['name']} ({service_id}), version {record['version']}.")
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.username}: ")
+    registry = common.open_registry()
+    actor = registry.add_user(common.cli_actor(), args.username, password, args.role, args.org)
+    org = f" of organisation {actor.organisation_id}" if actor.organisation_id else ""
+    print(f"Added {actor.role} {actor.username}{org}.")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    registry = sub.add_parser("registry", help="the service registry")
+    reg_sub = registry.add_subparsers(dest="registry_command", required=True)
+    init = reg_sub.add_parser("init", help="create or migrate the database")
+    init.add_argument(
+        "--no-demo",
+        dest="demo",
+        action="store_false",
+        help="do not load the demonstration registry into an empty database",
+    )
+    init.set_defaults(func=cmd_registry_init)
+    template = reg_sub.add_parser("template", help="write the Excel registration template")
+    template.add_argument("--out", default="reports/registration_template.xlsx")
+    template.set_defaults(func=cmd_registry_template)
+    imp = reg_sub.add_parser("import", help="import a filled template (.xlsx) or ORUK (.json)")
+    imp.add_argument("file")
+    imp.add_argument("--report", help="write the problems to this .xlsx if the import fails")
+    imp.set_defaults(func=cmd_registry_import)
+    exp = reg_sub.add_parser("export", help="export the registry")
+    exp.add_argument("--format", choices=["xlsx", "oruk"], default="xlsx")
+    exp.add_argument("--out", required=True)
+    exp.add_argument("--status", help="only these statuses, e.g. approved or draft,submitted")
+    exp.set_defaults(func=cmd_registry_export)
+    approve = reg_sub.add_parser("approve", help="approve submitted services")
+    approve.add_argument("ids", nargs="+")
+    approve.set_defaults(func=cmd_registry_approve)
+
+    users = sub.add_parser("users", help="user accounts")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add a user")
+    add.add_argument("username")
+    add.add_argument(
+        "--role", required=True, choices=["admin", "commissioner", "provider", "viewer"]
+    )
+    add.add_argument("--org", help="the provider's organisation (id or exact name)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(func=cmd_users_add)

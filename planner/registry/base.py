@@ -1,0 +1,164 @@
+"""What every part of the registry shares: the connection, the audit trail, role checks,
+version checks and the errors and results its operations return."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, selectinload
+
+from planner.errors import PlannerError
+from planner.registry.auth import Actor, PermissionDenied
+from planner.registry.db import make_engine, migrate, session_factory
+from planner.registry.models import AuditEvent, Service, utcnow
+from planner.registry.validation import ValidationContext, ValidationError, validate_service
+
+
+class ConflictError(PlannerError):
+    """An edit was made to an out-of-date copy; nothing was written."""
+
+
+class NotFoundError(PlannerError):
+    pass
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A problem in one row of an import: where (sheet and row, or record) and which field."""
+
+    where: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}, {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    organisations_created: int
+    organisations_updated: int
+    services_created: int
+    services_updated: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.services_created} service(s) created, {self.services_updated} updated; "
+            f"{self.organisations_created} organisation(s) created, "
+            f"{self.organisations_updated} updated"
+        )
+
+
+_SERVICE_LOAD = (
+    selectinload(Service.terms),
+    selectinload(Service.areas),
+    selectinload(Service.sites),
+    selectinload(Service.contracts),
+    selectinload(Service.organisation),
+)
+
+
+class RegistryBase:
+    """The connection and the helpers every registry operation uses."""
+
+    def __init__(self, engine: Engine, context: ValidationContext) -> None:
+        self.engine = engine
+        self.context = context
+        self._sessions = session_factory(engine)
+
+    @classmethod
+    def open(cls, context: ValidationContext, url: str):
+        """Connect to ``url`` (``Settings.database_url``) and migrate the schema to the
+        newest."""
+        engine = make_engine(url)
+        migrate(engine)
+        return cls(engine, context)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # --- helpers the operations share ---------------------------------------------------------
+
+    @staticmethod
+    def audit(
+        s: Session,
+        actor: Actor,
+        entity: str,
+        entity_id: str,
+        action: str,
+        before: dict | None,
+        after: dict | None,
+        note: str | None = None,
+    ) -> None:
+        s.add(
+            AuditEvent(
+                actor=actor.username,
+                entity=entity,
+                entity_id=entity_id,
+                action=action,
+                before=before,
+                after=after,
+                note=note,
+                at=utcnow(),
+            )
+        )
+
+    @staticmethod
+    def _service(s: Session, service_id: str, *, include_deleted: bool = False) -> Service:
+        service = s.scalars(
+            select(Service).where(Service.id == service_id).options(*_SERVICE_LOAD)
+        ).one_or_none()
+        if service is None or (service.deleted_at is not None and not include_deleted):
+            raise NotFoundError(f"No service with id {service_id}.")
+        return service
+
+    @staticmethod
+    def require_manager(actor: Actor, action: str) -> None:
+        if not actor.manages:
+            raise PermissionDenied(f"Only a commissioner or administrator can {action}.")
+
+    @staticmethod
+    def _require_org(actor: Actor, organisation_id: str | None, action: str) -> None:
+        if actor.manages:
+            return
+        if actor.role != "provider" or actor.organisation_id is None:
+            raise PermissionDenied(f"A {actor.role} account cannot {action}.")
+        if organisation_id != actor.organisation_id:
+            raise PermissionDenied(
+                f"A provider account can {action} only for its own organisation's services."
+            )
+
+    def _validated(self, raw: dict) -> dict:
+        record, problems = validate_service(raw, self.context)
+        if problems:
+            raise ValidationError(problems)
+        return with_ids(record)
+
+    @staticmethod
+    def _status_for(actor: Actor, requested: str | None, *, default: str) -> str:
+        if actor.manages:
+            return requested or default
+        return "draft" if requested == "draft" else "submitted"
+
+
+def check_version(record, expected: int | None, what: str) -> None:
+    """Refuse an edit made to an out-of-date copy of ``record`` (anything with ``version``,
+    ``updated_by`` and ``updated_at``): nothing is written."""
+    if expected is not None and record.version != expected:
+        at = record.updated_at
+        when = at.strftime("%d %b %Y %H:%M") if at else "recently"
+        raise ConflictError(
+            f"{what} was changed by {record.updated_by or 'someone else'} at {when} UTC since "
+            f"you opened it (version {expected}, now {record.version}). Nothing was saved: "
+            "reload it and make your change again."
+        )
+
+
+def with_ids(record: dict) -> dict:
+    record = dict(record)
+    record["id"] = record["id"] or str(uuid.uuid4())
+    record["sites"] = [{**x, "id": x["id"] or str(uuid.uuid4())} for x in record["sites"]]
+    record["contracts"] = [{**x, "id": x["id"] or str(uuid.uuid4())} for x in record["contracts"]]
+    return record
