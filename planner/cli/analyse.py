@@ -50,7 +50,9 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix.lower() == ".csv":
-            result.flags.to_csv(out, index=False)
+            from planner.exports.xlsx import csv_safe
+
+            csv_safe(result.flags).to_csv(out, index=False)
         else:
             tables = {
                 name: getattr(result, name)

@@ -80,7 +80,9 @@ def cmd_demand(args: argparse.Namespace) -> int:
         return 0
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
-        table.to_csv(out, index=False)
+        from planner.exports.xlsx import csv_safe
+
+        csv_safe(table).to_csv(out, index=False)
     else:
         from planner.exports.demand import demand_workbook
 

@@ -91,6 +91,19 @@ def _print_summary(diff) -> None:
         print("  closed: " + ", ".join(f"{k} {v}" for k, v in closed.items()))
 
 
+def budget(text: str) -> float:
+    """A budget in pounds: a finite amount from 0 to the largest contract value accepted."""
+    from planner.registry.validation import NUMBER_LIMITS, bounded_decimal
+
+    amount = bounded_decimal(text)
+    limit = NUMBER_LIMITS["annual_value_gbp"]
+    if isinstance(amount, str) or amount > limit:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a budget: give pounds a year from 0 to {limit:,.0f}"
+        )
+    return float(amount)
+
+
 def add_parsers(sub) -> None:
     plan = sub.add_parser("plan", help="plans of contract lots and their scenarios")
     plan_sub = plan.add_subparsers(dest="plan_command", required=True)
@@ -114,7 +127,9 @@ def add_parsers(sub) -> None:
     compare.add_argument("plans", nargs="+")
     compare.set_defaults(func=cmd_plan)
     suggest_cmd = plan_sub.add_parser("suggest", help="lots that close the most unmet need")
-    suggest_cmd.add_argument("--budget", type=float, required=True)
+    suggest_cmd.add_argument(
+        "--budget", type=budget, required=True, help="pounds a year, e.g. 2000000"
+    )
     suggest_cmd.add_argument("--into", help="add the suggestions to this plan")
     suggest_cmd.set_defaults(func=cmd_plan)
     export_plan = plan_sub.add_parser("export", help="framework workbook with a plan's lots")

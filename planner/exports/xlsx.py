@@ -14,15 +14,35 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text a spreadsheet would run as a formula (starting with =, +, - or @)
+    starts with an apostrophe, as OWASP advises for CSV files opened in Excel or Calc."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = [
+                "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+                for v in out[column]
+            ]
+    return out
+
+
 MAX_WIDTH = 60
 
 
 def safe_cell_value(value: object) -> object:
-    """A value openpyxl will store as data: text that looks like a formula stays text."""
+    """A value openpyxl will store as data: text that looks like a formula stays text (the
+    writers set such cells to text), and control characters a workbook cannot hold (a vertical
+    tab pasted from another system) are removed, so a stored value never breaks an export."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):

@@ -15,7 +15,12 @@ from planner.registry.records import (
     organisation_snapshot,
     service_snapshot,
 )
-from planner.registry.validation import ValidationError, stable_id, validate_service
+from planner.registry.validation import (
+    ValidationError,
+    stable_id,
+    validate_organisation,
+    validate_service,
+)
 from planner.schema import ORG_FIELDS
 
 Rows = list[tuple[str, dict]]
@@ -36,7 +41,7 @@ class BulkImport(RegistryBase):
         problem in the file is reported before anything is written.
         """
         problems: list[RowProblem] = []
-        org_records = _checked_organisations(actor, list(organisations), problems)
+        org_records = _checked_organisations(actor, list(organisations), self.context, problems)
         service_records = self._checked_services(actor, list(services), problems)
         self._check_references(actor, org_records, service_records, problems)
         if problems:
@@ -138,7 +143,7 @@ class BulkImport(RegistryBase):
         return created
 
 
-def _checked_organisations(actor: Actor, rows: Rows, problems: list[RowProblem]) -> Rows:
+def _checked_organisations(actor: Actor, rows: Rows, ctx, problems: list[RowProblem]) -> Rows:
     """Each organisation row with its registry id; missing ids and names, duplicates and
     other organisations (for a provider) refused."""
     records: Rows = []
@@ -147,8 +152,8 @@ def _checked_organisations(actor: Actor, rows: Rows, problems: list[RowProblem])
         if not str(raw.get("id") or "").strip():
             problems.append(RowProblem(where, "id", "is required"))
             continue
-        if not str(raw.get("name") or "").strip():
-            problems.append(RowProblem(where, "name", "is required"))
+        cleaned, found = validate_organisation(raw, ctx)
+        problems += [RowProblem(where, p.field, p.message) for p in found]
         org_id = stable_id("organisation", raw["id"])
         if org_id in seen:
             problems.append(RowProblem(where, "id", f"duplicate of {seen[org_id]}"))
@@ -157,5 +162,6 @@ def _checked_organisations(actor: Actor, rows: Rows, problems: list[RowProblem])
             problems.append(
                 RowProblem(where, "id", "a provider can import only its own organisation")
             )
-        records.append((where, {**raw, "id": org_id}))
+        given = {k: v for k, v in cleaned.items() if k in raw}
+        records.append((where, {**raw, **given, "id": org_id}))
     return records

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import uuid
 from functools import cache
 from pathlib import Path
@@ -125,7 +126,16 @@ def _details(record: dict, vocab: Vocabularies) -> dict:
     return out
 
 
+def _given(value: object) -> bool:
+    """A value that is there: not None, not NaN (a missing cell of a table), not empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return value != ""
+
+
 def _organization(organisation: dict) -> dict:
+    """The organisation as ORUK wants it: missing values left out, never written as NaN."""
+    organisation = {k: v for k, v in organisation.items() if _given(v)}
     org_description = organisation.get("description") or organisation["name"]
     if organisation.get("is_demo"):
         org_description = "Demonstration data: fictional provider. " + org_description

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,7 +14,12 @@ from planner.registry.auth import Actor
 from planner.registry.base import NotFoundError, check_version
 from planner.registry.models import Lot, Plan, utcnow
 from planner.registry.service import Registry
-from planner.registry.validation import FieldProblem, ValidationError
+from planner.registry.validation import (
+    NUMBER_LIMITS,
+    FieldProblem,
+    ValidationError,
+    bounded_decimal,
+)
 
 
 def _plan_dict(plan: Plan) -> dict:
@@ -162,25 +167,25 @@ def _lot_areas(ctx, names: list, problems: list[FieldProblem]) -> list[str]:
 
 
 def _whole(value, problems: list[FieldProblem]) -> int:
-    try:
-        capacity = int(value)
-        if capacity < 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        problems.append(FieldProblem("capacity_per_year", "expected a whole number of 0 or more"))
+    number = bounded_decimal(value if value is not None else "")
+    limit = NUMBER_LIMITS["capacity_per_year"]
+    if isinstance(number, str) or number != number.to_integral_value() or number > limit:
+        problems.append(
+            FieldProblem("capacity_per_year", f"expected a whole number from 0 to {limit:,}")
+        )
         return 0
-    return capacity
+    return int(number)
 
 
 def _amount(value, problems: list[FieldProblem]) -> Decimal | None:
     if value in (None, ""):
         return None
-    try:
-        amount = Decimal(str(value))
-        if amount < 0:
-            raise InvalidOperation
-    except InvalidOperation:
-        problems.append(FieldProblem("annual_value_gbp", "expected an amount of 0 or more"))
+    amount = bounded_decimal(value)
+    limit = NUMBER_LIMITS["annual_value_gbp"]
+    if isinstance(amount, str) or amount > limit or -amount.as_tuple().exponent > 2:
+        problems.append(
+            FieldProblem("annual_value_gbp", f"expected pounds and pence from 0 to {limit:,}")
+        )
         return None
     return amount
 

@@ -39,6 +39,7 @@ from planner.registry.validation import (
     FieldProblem,
     ValidationError,
     stable_id,
+    validate_organisation,
     validate_service,
 )
 from planner.schema import ORG_FIELDS
@@ -54,9 +55,10 @@ class Registry(BulkImport, UserAccounts):
     def save_organisation(
         self, actor: Actor, raw: dict, *, expected_version: int | None = None
     ) -> dict:
-        name = str(raw.get("name") or "").strip()
-        if not name:
-            raise ValidationError([FieldProblem("name", "is required")])
+        cleaned, problems = validate_organisation(raw, self.context)
+        if problems:
+            raise ValidationError(problems, heading="The organisation is not valid")
+        name = cleaned["name"]
         org_id = stable_id("organisation", raw["id"]) if raw.get("id") else str(uuid.uuid4())
         with self.session() as s, s.begin():
             org = s.get(Organisation, org_id)
@@ -71,7 +73,7 @@ class Registry(BulkImport, UserAccounts):
                 before = organisation_snapshot(org)
             for key in ORG_FIELDS:
                 if key in raw:
-                    setattr(org, key, raw[key] if key != "name" else name)
+                    setattr(org, key, cleaned.get(key, raw[key]))
             org.updated_at, org.updated_by = utcnow(), actor.username
             s.flush()
             after = organisation_snapshot(org)

@@ -6,57 +6,40 @@ values. Areas are resolved through the area set; site coordinates must fall insi
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping
+from decimal import Decimal
 
-from planner.areas import AreaSet
-from planner.errors import PlannerError, UnknownAreaError
+from planner.errors import UnknownAreaError
+from planner.registry.checks import (
+    EMAIL,
+    NUMBER_LIMITS,
+    POSTCODE,
+    URL,
+    Checker,
+    FieldProblem,
+    ValidationContext,
+    ValidationError,
+    bounded_decimal,
+    split_list,
+)
 from planner.schema import CONTROLLED_LISTS
-from planner.vocab import Vocabularies
 
 ID_NAMESPACE = uuid.UUID("6f1c7a52-3a0e-4c53-9d5e-0b7a3c1d2e4f")
-MAX_TEXT = {
-    "name": 200,
-    "description": 5000,
-    "hours": 200,
-    "website": 500,
-    "email": 254,
-    "phone": 50,
-    "commissioner": 200,
-    "reference": 100,
-    "postcode": 10,
-}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
-_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
-TRUE_WORDS = {"yes", "y", "true", "1"}
-FALSE_WORDS = {"no", "n", "false", "0"}
 
-
-@dataclass(frozen=True)
-class FieldProblem:
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-
-class ValidationError(PlannerError):
-    """A record (or a file of records) failed validation; ``problems`` lists every one."""
-
-    def __init__(self, problems: Iterable[object], *, heading: str = "The record is not valid"):
-        self.problems = list(problems)
-        lines = [f"{heading} ({len(self.problems)} problem(s)):"]
-        lines += [f"  - {p}" for p in self.problems[:60]]
-        if len(self.problems) > 60:
-            lines.append(f"  ... and {len(self.problems) - 60} more")
-        super().__init__("\n".join(lines))
+__all__ = [
+    "NUMBER_LIMITS",
+    "FieldProblem",
+    "ValidationContext",
+    "ValidationError",
+    "bounded_decimal",
+    "split_list",
+    "stable_id",
+    "validate_organisation",
+    "validate_service",
+]
 
 
 def stable_id(kind: str, reference: str) -> str:
@@ -69,145 +52,28 @@ def stable_id(kind: str, reference: str) -> str:
         return str(uuid.uuid5(ID_NAMESPACE, f"{kind}:{text}"))
 
 
-@dataclass
-class ValidationContext:
-    vocab: Vocabularies
-    area_set: AreaSet
-    locate: Callable[[float, float], str | None] | None = None
-    """(longitude, latitude) → area code, or None when outside every area."""
+def _website(c: Checker, raw: Mapping) -> str | None:
+    website = c.text(raw, "website")
+    if website and not URL.match(website):
+        c.add("website", f"expected a web address starting http:// or https://, found {website!r}")
+    return website
 
 
-@dataclass
-class _Checker:
-    ctx: ValidationContext
-    draft: bool = False
-    problems: list[FieldProblem] = field(default_factory=list)
-    missing: list[FieldProblem] = field(default_factory=list)
-
-    def add(self, name: str, message: str) -> None:
-        self.problems.append(FieldProblem(name, message))
-
-    def add_missing(self, name: str, message: str) -> None:
-        """A required value is absent: a problem, except in a draft (kept as a to-do)."""
-        (self.missing if self.draft else self.problems).append(FieldProblem(name, message))
-
-    def text(self, raw: Mapping, name: str, *, required: bool = False, key: str | None = None):
-        value = raw.get(name)
-        label = key or name
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            value = ""
-        if not isinstance(value, str):
-            if isinstance(value, (int, float, Decimal)) and name in ("phone", "reference"):
-                value = str(value)
-            else:
-                self.add(label, f"expected text, found {type(value).__name__} {value!r}")
-                return None
-        value = value.strip()
-        if not value:
-            if required:
-                self.add_missing(label, "is required")
-            return None
-        limit = MAX_TEXT.get(name)
-        if limit and len(value) > limit:
-            self.add(label, f"is {len(value):,} characters long; at most {limit:,}")
-            return None
-        return value
-
-    def boolean(self, raw: Mapping, name: str, *, default: bool | None = None, key=None):
-        value = raw.get(name)
-        label = key or name
-        if isinstance(value, bool):
-            return value
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if default is None:
-                self.add_missing(label, "is required: yes or no")
-            return default
-        if isinstance(value, (int, float)) and value in (0, 1):
-            return bool(value)
-        word = str(value).strip().lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        self.add(label, f"expected yes or no, found {value!r}")
-        return default
-
-    def number(self, raw: Mapping, name: str, *, integer: bool, key=None):
-        value = raw.get(name)
-        label = key or name
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, bool):
-            self.add(label, f"expected a number, found {value!r}")
-            return None
-        try:
-            number = Decimal(str(value).replace(",", "").strip())
-        except InvalidOperation:
-            self.add(label, f"expected a number of 0 or more, found {value!r}")
-            return None
-        if not number.is_finite() or number < 0:
-            self.add(label, f"expected a number of 0 or more, found {value!r}")
-            return None
-        if integer:
-            if number != number.to_integral_value():
-                self.add(label, f"expected a whole number, found {value!r}")
-                return None
-            return int(number)
-        return number
-
-    def date(self, raw: Mapping, name: str, *, key=None):
-        value = raw.get(name)
-        label = key or name
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value).strip()[:10])
-        except ValueError:
-            self.add(label, f"expected a date like 2026-04-01, found {value!r}")
-            return None
-
-    def choice(self, raw: Mapping, name: str, vocab_list: str, *, required=True, key=None):
-        value = raw.get(name)
-        label = key or name
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                accepted = ", ".join(self.ctx.vocab.keys(vocab_list))
-                self.add_missing(label, f"is required; accepted: {accepted}")
-            return None
-        found = self.ctx.vocab.key_for(vocab_list, str(value))
-        if found is None:
-            accepted = ", ".join(self.ctx.vocab.keys(vocab_list))
-            self.add(label, f"{value!r} is not accepted; accepted: {accepted}")
-        return found
-
-    def choices(self, raw: Mapping, name: str, vocab_list: str, *, key=None) -> list[str]:
-        value = raw.get(name)
-        label = key or name
-        items = split_list(value)
-        out = []
-        for item in items:
-            found = self.ctx.vocab.key_for(vocab_list, item)
-            if found is None:
-                self.add(
-                    label,
-                    f"{item!r} is not accepted; accepted: "
-                    f"{', '.join(self.ctx.vocab.keys(vocab_list))}",
-                )
-            elif found not in out:
-                out.append(found)
-        return sorted(out)
+def _email(c: Checker, raw: Mapping) -> str | None:
+    email = c.text(raw, "email")
+    if email and not EMAIL.match(email):
+        c.add("email", f"expected an email address, found {email!r}")
+    return email
 
 
-def split_list(value: object) -> list[str]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return []
-    if isinstance(value, (list, tuple, set)):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [part.strip() for part in re.split(r"[;\n]", str(value)) if part.strip()]
+def validate_organisation(raw: Mapping, ctx: ValidationContext) -> tuple[dict, list[FieldProblem]]:
+    """Check an organisation's own fields; return them cleaned and every problem found."""
+    c = Checker(ctx)
+    record: dict = {"name": c.text(raw, "name", required=True)}
+    for name in ("description", "phone", "charity_number"):
+        record[name] = c.text(raw, name)
+    record["website"], record["email"] = _website(c, raw), _email(c, raw)
+    return record, c.problems
 
 
 def validate_service(
@@ -221,7 +87,7 @@ def validate_service(
     """
     if draft is None:
         draft = str(raw.get("status") or "").strip().lower() == "draft"
-    c = _Checker(ctx, draft=draft)
+    c = Checker(ctx, draft=draft)
     record: dict = {}
     record["id"] = stable_id("service", raw["id"]) if raw.get("id") else None
     org = raw.get("organisation_id")
@@ -231,14 +97,7 @@ def validate_service(
     record["name"] = c.text(raw, "name", required=True)
     for name in ("description", "hours", "phone"):
         record[name] = c.text(raw, name)
-    website = c.text(raw, "website")
-    if website and not _URL.match(website):
-        c.add("website", f"expected a web address starting http:// or https://, found {website!r}")
-    record["website"] = website
-    email = c.text(raw, "email")
-    if email and not _EMAIL.match(email):
-        c.add("email", f"expected an email address, found {email!r}")
-    record["email"] = email
+    record["website"], record["email"] = _website(c, raw), _email(c, raw)
     record["service_type"] = c.choice(raw, "service_type", "service_types")
     record["referral_route"] = c.choice(raw, "referral_route", "referral_routes")
     record["without_police_report"] = c.boolean(raw, "without_police_report")
@@ -273,7 +132,7 @@ def validate_service(
     return record, c.problems
 
 
-def _check_unique(c: _Checker, name: str, ids: list[str]) -> None:
+def _check_unique(c: Checker, name: str, ids: list[str]) -> None:
     seen = set()
     for i in ids:
         if i in seen:
@@ -281,7 +140,7 @@ def _check_unique(c: _Checker, name: str, ids: list[str]) -> None:
         seen.add(i)
 
 
-def _areas(raw: Mapping, c: _Checker, ctx: ValidationContext, record: dict) -> list[dict]:
+def _areas(raw: Mapping, c: Checker, ctx: ValidationContext, record: dict) -> list[dict]:
     shares = raw.get("area_capacity") or {}
     out: dict[str, int | None] = {}
     for name in split_list(raw.get("areas")):
@@ -300,7 +159,9 @@ def _areas(raw: Mapping, c: _Checker, ctx: ValidationContext, record: dict) -> l
         except UnknownAreaError as exc:
             c.add("area_capacity", str(exc))
             continue
-        value = c.number({"v": share}, "v", integer=True, key=f"area_capacity[{name}]")
+        value = c.number(
+            {"capacity_share": share}, "capacity_share", integer=True, key=f"area_capacity[{name}]"
+        )
         out[code] = value
     if record["all_areas"]:
         for code in ctx.area_set.codes:
@@ -326,7 +187,7 @@ def _child_id(kind: str, ref, service_id: str | None) -> str | None:
     return stable_id(kind, f"{service_id}:{ref}") if service_id else None
 
 
-def _site(raw: Mapping, i: int, c: _Checker, ctx: ValidationContext, service_id) -> dict:
+def _site(raw: Mapping, i: int, c: Checker, ctx: ValidationContext, service_id) -> dict:
     key = f"sites[{i}]"
     site = {
         "id": _child_id("site", raw.get("id"), service_id),
@@ -336,7 +197,7 @@ def _site(raw: Mapping, i: int, c: _Checker, ctx: ValidationContext, service_id)
     postcode = c.text(raw, "postcode", key=f"{key}.postcode")
     if postcode:
         postcode = re.sub(r"\s+", " ", postcode.upper())
-        if not _POSTCODE.match(postcode):
+        if not POSTCODE.match(postcode):
             c.add(f"{key}.postcode", f"{postcode!r} is not a UK postcode like SE1 7PB")
     site["postcode"] = postcode
     lat = _coordinate(raw.get("latitude"), f"{key}.latitude", 90.0, c)
@@ -371,7 +232,7 @@ def _site(raw: Mapping, i: int, c: _Checker, ctx: ValidationContext, service_id)
     return site
 
 
-def _coordinate(value, label: str, limit: float, c: _Checker) -> float | None:
+def _coordinate(value, label: str, limit: float, c: Checker) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
@@ -387,7 +248,7 @@ def _coordinate(value, label: str, limit: float, c: _Checker) -> float | None:
     return number
 
 
-def _contract(raw: Mapping, i: int, c: _Checker, service_id: str | None) -> dict:
+def _contract(raw: Mapping, i: int, c: Checker, service_id: str | None) -> dict:
     key = f"contracts[{i}]"
     contract = {
         "id": _child_id("contract", raw.get("id") or raw.get("reference"), service_id),

@@ -5,6 +5,7 @@ problem is reported with its sheet, row and field."""
 from __future__ import annotations
 
 import io
+import itertools
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from planner.registry.workbook_layout import (
     AREA_COLUMNS,
     CONTRACT_COLUMNS,
     EXCEL_CELL_LIMIT,
+    MAX_EXTRA_COLUMNS,
+    MAX_ROWS,
     MAX_UNZIPPED_BYTES,
     MAX_UPLOAD_BYTES,
     MULTI_FIELDS,
@@ -60,16 +63,12 @@ def check_upload(data: bytes, *, filename: str = "upload.xlsx") -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
-        total = sum(i.file_size for i in archive.infolist())
-        bad = archive.testzip()
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        _check_entries(archive, filename)
+        _read_bounded(archive, filename)
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError) as exc:
         raise WorkbookError(
             f"{filename} is damaged or incomplete ({exc}); download or save it again."
         ) from exc
-    if bad is not None:
-        raise WorkbookError(f"{filename} is damaged ({bad} fails its checksum); save it again.")
-    if total > MAX_UNZIPPED_BYTES:
-        raise WorkbookError(f"{filename} unpacks to {total / 2**20:.0f} MB; too large to read.")
     content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
         raise WorkbookError(
@@ -80,7 +79,43 @@ def check_upload(data: bytes, *, filename: str = "upload.xlsx") -> None:
         raise WorkbookError(f"{filename} is a zip file but not an Excel workbook (.xlsx).")
 
 
-def _cell_problems(sheet: str, row: int, header: str, cell) -> str | None:
+def _too_large(filename: str) -> WorkbookError:
+    return WorkbookError(
+        f"{filename} unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MB: too large to read. "
+        "Split the registry into several files."
+    )
+
+
+def _check_entries(archive: zipfile.ZipFile, filename: str) -> None:
+    """Before anything is unpacked: the declared sizes add up to less than the limit, and no
+    two entries share bytes (an overlapping-entry zip bomb)."""
+    infos = sorted(archive.infolist(), key=lambda i: i.header_offset)
+    if sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
+        raise _too_large(filename)
+    for this, following in itertools.pairwise(infos):
+        end = this.header_offset + 30 + len(this.orig_filename.encode()) + this.compress_size
+        if following.header_offset < end:
+            raise WorkbookError(
+                f"{filename} is not a normal workbook: its zip entries overlap (a way to build "
+                "a 'zip bomb'). Save it again from Excel or LibreOffice."
+            )
+
+
+def _read_bounded(archive: zipfile.ZipFile, filename: str) -> None:
+    """Unpack every entry in chunks, stopping as soon as the total passes the limit (declared
+    sizes can lie), and check each entry's checksum on the way."""
+    total = 0
+    for info in archive.infolist():
+        with archive.open(info) as member:
+            while chunk := member.read(1 << 20):
+                total += len(chunk)
+                if total > MAX_UNZIPPED_BYTES:
+                    raise _too_large(filename)
+
+
+def _cell_problems(cell) -> str | None:
+    if cell.data_type == "e":
+        return f"holds the spreadsheet error {cell.value}; type the value itself"
     if cell.data_type == "f":
         return f"contains a formula ({str(cell.value)[:40]}); type the value itself"
     if isinstance(cell.value, str) and len(cell.value) > EXCEL_CELL_LIMIT:
@@ -93,7 +128,9 @@ def _rows(wb, sheet: str, expected: Sequence[str], problems: list[RowProblem]):
         problems.append(RowProblem(sheet, "(sheet)", "the sheet is missing; use the template"))
         return []
     ws = wb[sheet]
-    rows = ws.iter_rows()
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()  # never trust the sheet's declared range (A1:XFD1048576)
+    rows = ws.iter_rows(max_col=len(expected) + MAX_EXTRA_COLUMNS)
     try:
         header_cells = next(rows)
     except StopIteration:
@@ -110,21 +147,32 @@ def _rows(wb, sheet: str, expected: Sequence[str], problems: list[RowProblem]):
         return []
     out = []
     for number, cells in enumerate(rows, start=2):
-        values = {}
-        for h, cell in zip(header, cells, strict=False):
-            if not h:
-                continue
-            issue = _cell_problems(sheet, number, h, cell)
-            if issue:
-                problems.append(RowProblem(f"{sheet} row {number}", h, issue))
-                continue
-            value = cell.value
-            if isinstance(value, str):
-                value = value.strip() or None
-            values[h] = value
+        where = f"{sheet} row {number}"
+        if number > MAX_ROWS + 1:
+            limit = f"more than {MAX_ROWS:,} rows: split the registry into several files"
+            problems.append(RowProblem(where, "(rows)", limit))
+            break
+        values = _values(where, header, cells, problems)
         if any(v is not None for v in values.values()):
-            out.append((f"{sheet} row {number}", values))
+            out.append((where, values))
     return out
+
+
+def _values(where: str, header: list[str], cells, problems: list[RowProblem]) -> dict:
+    """One row's cells by column name; formulas and over-long cells are problems."""
+    values = {}
+    for h, cell in zip(header, cells, strict=False):
+        if not h:
+            continue
+        issue = _cell_problems(cell)
+        if issue:
+            problems.append(RowProblem(where, h, issue))
+            continue
+        value = cell.value
+        if isinstance(value, str):
+            value = value.strip() or None
+        values[h] = value
+    return values
 
 
 def parse_workbook(

@@ -9,7 +9,10 @@ from planner.schema import CONTROLLED_LISTS, SERVICE_FIELDS
 from planner.vocab import Vocabularies
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 25_000
+"""Rows read from one sheet at the most (a national directory is about 20,000 services)."""
+MAX_EXTRA_COLUMNS = 50
 EXCEL_CELL_LIMIT = 32_767
 TEMPLATE_ROWS = 500
 YES, NO = "yes", "no"
