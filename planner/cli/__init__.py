@@ -47,6 +47,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"planner: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a path that cannot be written or read: a full disk, a folder
+        if args.debug:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        print(
+            f"planner: cannot use{where}: {exc.strerror or exc}. Check the path and that there is "
+            "space and permission to write there.",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("planner: interrupted", file=sys.stderr)
         return 130

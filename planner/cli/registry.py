@@ -73,15 +73,9 @@ def cmd_registry_import(args: argparse.Namespace) -> int:
 
 
 def _import_oruk(registry, data: bytes, name: str):
-    import json
+    from planner.registry.oruk_import import oruk_to_records, read_oruk_json
 
-    from planner.registry.oruk_export import OrukError
-    from planner.registry.oruk_import import oruk_to_records
-
-    try:
-        payload = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise OrukError(f"{name} is not valid JSON: {exc}") from exc
+    payload = read_oruk_json(data, name)
     mapped = oruk_to_records(payload, registry.context)
     result = registry.import_records(
         common.cli_actor(), mapped.organisations, mapped.services, source=name
@@ -92,7 +86,13 @@ def _import_oruk(registry, data: bytes, name: str):
 def cmd_registry_export(args: argparse.Namespace) -> int:
     registry = common.open_registry()
     out = Path(args.out)
-    statuses = args.status.split(",") if args.status else None
+    statuses = [s.strip() for s in args.status.split(",")] if args.status else None
+    accepted = registry.context.vocab.keys("registration_statuses")
+    unknown = [s for s in statuses or [] if s not in accepted]
+    if unknown:
+        raise PlannerError(
+            f"--status {', '.join(unknown)}: not a status; accepted: {', '.join(accepted)}"
+        )
     records = registry.services(statuses=statuses)
     orgs = registry.organisations().to_dict("records")
     out.parent.mkdir(parents=True, exist_ok=True)

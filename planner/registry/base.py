@@ -12,8 +12,13 @@ from sqlalchemy.orm import Session, selectinload
 from planner.errors import PlannerError
 from planner.registry.auth import Actor, PermissionDenied
 from planner.registry.db import make_engine, migrate, session_factory
-from planner.registry.models import AuditEvent, Service, utcnow
-from planner.registry.validation import ValidationContext, ValidationError, validate_service
+from planner.registry.models import AuditEvent, Contract, Service, Site, utcnow
+from planner.registry.validation import (
+    FieldProblem,
+    ValidationContext,
+    ValidationError,
+    validate_service,
+)
 
 
 class ConflictError(PlannerError):
@@ -135,6 +140,23 @@ class RegistryBase:
         if problems:
             raise ValidationError(problems)
         return with_ids(record)
+
+    @staticmethod
+    def taken_child_ids(s: Session, record: dict) -> list[FieldProblem]:
+        """Site and contract ids of ``record`` that already belong to another service."""
+        problems = []
+        for key, model in (("sites", Site), ("contracts", Contract)):
+            ids = {x["id"]: i for i, x in enumerate(record.get(key) or [], 1) if x.get("id")}
+            if not ids:
+                continue
+            rows = s.execute(
+                select(model.id).where(model.id.in_(list(ids)), model.service_id != record["id"])
+            )
+            for (taken,) in rows:
+                problems.append(
+                    FieldProblem(f"{key}[{ids[taken]}].id", "is already used by another service")
+                )
+        return problems
 
     @staticmethod
     def _status_for(actor: Actor, requested: str | None, *, default: str) -> str:

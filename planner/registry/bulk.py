@@ -3,7 +3,7 @@ anything is written, then everything is written in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 
@@ -61,6 +61,9 @@ class BulkImport(RegistryBase):
         records: Rows = []
         seen: dict[str, str] = {}
         for where, raw in rows:
+            if not isinstance(raw, Mapping):
+                problems.append(RowProblem(where, "(record)", "expected a service record"))
+                continue
             if not str(raw.get("id") or "").strip():
                 problems.append(RowProblem(where, "id", "is required"))
                 continue
@@ -88,7 +91,12 @@ class BulkImport(RegistryBase):
         with self.session() as s:
             known_orgs = {o for (o,) in s.execute(select(Organisation.id))}
             existing = {i: v for i, v in s.execute(select(Service.id, Service.organisation_id))}
+            for where, record in services:
+                problems += [
+                    RowProblem(where, p.field, p.message) for p in self.taken_child_ids(s, record)
+                ]
         known_orgs |= {r["id"] for _, r in orgs}
+        problems += _shared_child_ids(services)
         for where, record in services:
             org_id = record["organisation_id"]
             if org_id and org_id not in known_orgs:
@@ -143,12 +151,27 @@ class BulkImport(RegistryBase):
         return created
 
 
+def _shared_child_ids(services: Rows) -> list[RowProblem]:
+    """Site and contract ids that two services of the same file both use."""
+    problems, first = [], {}
+    for where, record in services:
+        for key in ("sites", "contracts"):
+            for i, child in enumerate(record.get(key) or [], 1):
+                seen = first.setdefault((key, child.get("id")), where)
+                if child.get("id") and seen != where:
+                    problems.append(RowProblem(where, f"{key}[{i}].id", f"also used in {seen}"))
+    return problems
+
+
 def _checked_organisations(actor: Actor, rows: Rows, ctx, problems: list[RowProblem]) -> Rows:
     """Each organisation row with its registry id; missing ids and names, duplicates and
     other organisations (for a provider) refused."""
     records: Rows = []
     seen: dict[str, str] = {}
     for where, raw in rows:
+        if not isinstance(raw, Mapping):
+            problems.append(RowProblem(where, "(record)", "expected an organisation record"))
+            continue
         if not str(raw.get("id") or "").strip():
             problems.append(RowProblem(where, "id", "is required"))
             continue

@@ -68,6 +68,9 @@ class ValidationError(PlannerError):
 
 
 MULTILINE = {"description", "hours"}
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+"""A date, or a date and time as a spreadsheet writes it: nothing after it ("2026-04-01 or so"
+is refused)."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"[\t\n\r]")
 
@@ -85,7 +88,7 @@ def unprintable(text: str, *, multiline: bool = False) -> str | None:
     )
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     """A user's value quoted for a message, shortened when long."""
     text = (
         repr(value) if not isinstance(value, int) or value.bit_length() < 200 else "(a huge number)"
@@ -108,11 +111,11 @@ def bounded_decimal(value: object) -> Decimal | str:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        return f"expected a number of 0 or more, found {_shown(value)}"
+        return f"expected a number of 0 or more, found {shown(value)}"
     if not number.is_finite() or number < 0:
-        return f"expected a number of 0 or more, found {_shown(value)}"
+        return f"expected a number of 0 or more, found {shown(value)}"
     if number.adjusted() > 15:
-        return f"{_shown(value)} is too large a number"
+        return f"{shown(value)} is too large a number"
     return number
 
 
@@ -148,7 +151,7 @@ class Checker:
                 value = str(value)
             else:
                 kind = type(value).__name__
-                self.add(label, f"expected text, found {kind} {_shown(value)}")
+                self.add(label, f"expected text, found {kind} {shown(value)}")
                 return None
         value = value.strip()
         if not value:
@@ -197,16 +200,16 @@ class Checker:
             return None
         limit = NUMBER_LIMITS.get(name.split(".")[-1], NUMBER_LIMITS["default"])
         if number > limit:
-            self.add(label, f"{_shown(value)} is more than the largest accepted, {limit:,}")
+            self.add(label, f"{shown(value)} is more than the largest accepted, {limit:,}")
             return None
         if integer:
             if number != number.to_integral_value():
-                self.add(label, f"expected a whole number, found {_shown(value)}")
+                self.add(label, f"expected a whole number, found {shown(value)}")
                 return None
             return int(number)
         if -number.as_tuple().exponent > MAX_DECIMALS.get(name, 6):
             places = MAX_DECIMALS.get(name, 6)
-            self.add(label, f"{_shown(value)} has more than {places} decimal places")
+            self.add(label, f"{shown(value)} has more than {places} decimal places")
             return None
         return number
 
@@ -219,10 +222,14 @@ class Checker:
             return value.date()
         if isinstance(value, dt.date):
             return value
+        text = str(value).strip()
+        if not DATE.match(text):
+            self.add(label, f"expected a date like 2026-04-01, found {shown(value)}")
+            return None
         try:
-            return dt.date.fromisoformat(str(value).strip()[:10])
+            return dt.date.fromisoformat(text[:10])
         except ValueError:
-            self.add(label, f"expected a date like 2026-04-01, found {value!r}")
+            self.add(label, f"{shown(value)} is not a date in the calendar")
             return None
 
     def choice(self, raw: Mapping, name: str, vocab_list: str, *, required=True, key=None):

@@ -6,6 +6,7 @@ SQLite (a file in the user data folder) is the embedded default; PostgreSQL when
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from alembic import command
@@ -24,16 +25,29 @@ class DatabaseError(PlannerError):
     """The database cannot be reached or is not at the expected schema."""
 
 
+def without_password(text: str) -> str:
+    """``text`` with the password of any database URL in it replaced by ***."""
+    return re.sub(r"(\w[\w+.-]*://[^:/@\s]*:)[^@\s]*@", r"\1***@", str(text))
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (``Settings.database_url``); a SQLite file's folder is created."""
+    """An engine for ``url`` (``Settings.database_url``); a SQLite file's folder is created.
+    No message ever shows the URL's password."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(
+                f"Cannot create the folder {folder} for the registry database: {exc.strerror}. "
+                "Set XDG_DATA_HOME or DATABASE_URL to a place you can write to."
+            ) from exc
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     try:
         engine = create_engine(url, future=True)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
-        raise DatabaseError(f"DATABASE_URL {url!r} is not usable: {exc}") from exc
+        raise DatabaseError(without_password(f"DATABASE_URL {url!r} is not usable: {exc}")) from exc
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -62,7 +76,7 @@ def migrate(engine: Engine) -> None:
     except OperationalError as exc:
         raise DatabaseError(
             f"Cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
-            f"{exc.orig}. Check DATABASE_URL."
+            f"{without_password(exc.orig)}. Check DATABASE_URL."
         ) from exc
 
 

@@ -6,6 +6,7 @@ service-at-location, or a page of those. What maps is mapped; what does not is r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -60,8 +61,103 @@ def _services_in(
     raise OrukError("This JSON does not look like Open Referral UK services or organisations.")
 
 
+LISTS_OF_OBJECTS = {
+    "contents",
+    "services",
+    "attributes",
+    "service_areas",
+    "languages",
+    "phones",
+    "schedules",
+    "service_at_locations",
+    "funding",
+    "contacts",
+    "contracts",
+    "sites",
+}
+OBJECTS = {"organization", "location", "taxonomy_term", "x_planner", "service", "area_capacity"}
+TEXT = {
+    "id",
+    "name",
+    "status",
+    "organization_id",
+    "url",
+    "email",
+    "website",
+    "description",
+    "extent",
+    "extent_type",
+    "term",
+    "taxonomy",
+    "number",
+}
+MAX_PROBLEMS = 60
+
+
+def read_oruk_json(data: bytes, name: str) -> object:
+    """The JSON of an upload, or an OrukError that says why it cannot be read: not UTF-8, not
+    JSON, nested too deeply, or a number too long to be one."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise OrukError(f"{name} is not UTF-8 text ({exc.reason}); save it as UTF-8.") from exc
+    except json.JSONDecodeError as exc:
+        raise OrukError(f"{name} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise OrukError(f"{name} is nested too deeply to be Open Referral UK records.") from exc
+    except ValueError as exc:  # an integer of thousands of digits
+        raise OrukError(f"{name} holds a number too long to read ({exc}).") from exc
+
+
+def shape_problems(value: object, path: str = "") -> list[str]:
+    """Where ``value`` (an ORUK payload) has a value of the wrong kind: a text where a list of
+    objects is expected, a list where an id is expected. Each with its path."""
+    problems: list[str] = []
+    _walk(value, path or "(payload)", problems, depth=0)
+    return problems[:MAX_PROBLEMS]
+
+
+def _walk(value: object, path: str, problems: list[str], depth: int) -> None:
+    if len(problems) >= MAX_PROBLEMS:
+        return
+    if depth > 20:
+        problems.append(f"{path}: nested more deeply than Open Referral UK records are")
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _walk(item, f"{path}[{i}]", problems, depth + 1)
+        return
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        where = f"{path}.{key}" if path != "(payload)" else key
+        if item is None:
+            continue
+        if key in LISTS_OF_OBJECTS and not (
+            isinstance(item, list) and all(isinstance(x, dict) for x in item)
+        ):
+            problems.append(f"{where}: expected a list of objects, found {_kind(item)}")
+        elif key in OBJECTS and not isinstance(item, dict):
+            problems.append(f"{where}: expected an object, found {_kind(item)}")
+        elif key in TEXT and not isinstance(item, (str, int, float)):
+            problems.append(f"{where}: expected text, found {_kind(item)}")
+        else:
+            _walk(item, where, problems, depth + 1)
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "text"}.get(type(value), type(value).__name__)
+
+
 def oruk_to_records(payload: object, ctx: ValidationContext) -> OrukImport:
-    """Map ORUK records to registry input records; list what could not be mapped."""
+    """Map ORUK records to registry input records; list what could not be mapped. A payload
+    with values of the wrong kind is refused whole, with the path of each."""
+    problems = shape_problems(payload)
+    if problems:
+        raise OrukError(
+            "The Open Referral UK file has values of the wrong kind; nothing was imported:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
     result = OrukImport()
     seen_orgs: set[str] = set()
     for service, org, location in _services_in(payload, result.notes):

@@ -114,6 +114,8 @@ class Registry(BulkImport, UserAccounts):
                 raise ValidationError(
                     [FieldProblem("id", f"a service with id {record['id']} already exists")]
                 )
+            if taken := self.taken_child_ids(s, record):
+                raise ValidationError(taken)
             service = Service(id=record["id"])
             apply_to_service(service, record)
             service.updated_at, service.updated_by = utcnow(), actor.username
@@ -134,6 +136,8 @@ class Registry(BulkImport, UserAccounts):
                 self._require_org(actor, service.organisation_id, "edit services")
                 self._require_org(actor, record["organisation_id"], "move services")
                 check_version(service, expected_version, f"The service '{service.name}'")
+                if taken := self.taken_child_ids(s, record):
+                    raise ValidationError(taken)
                 before = service_snapshot(service)
                 record["status"] = self._status_for(
                     actor, raw.get("status") and record["status"], default=service.status

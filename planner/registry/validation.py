@@ -76,6 +76,46 @@ def validate_organisation(raw: Mapping, ctx: ValidationContext) -> tuple[dict, l
     return record, c.problems
 
 
+LIST_OF_RECORDS = {"sites": "site", "contracts": "contract"}
+SCALAR_KEYS = ("id", "organisation_id", "name", "status", "service_type", "referral_route")
+
+
+def _shaped(raw: Mapping, c: Checker) -> dict:
+    """``raw`` with every value of the wrong shape reported (with its path) and left out, so
+    that the checks that follow see only the shapes they expect: a list of sites, not text."""
+    out = dict(raw)
+    for key in SCALAR_KEYS:
+        value = out.get(key)
+        if value is not None and not isinstance(value, (str, int, float, Decimal)):
+            c.add(key, f"expected text, found {type(value).__name__}")
+            out[key] = None
+    for key, one in LIST_OF_RECORDS.items():
+        value = out.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, (list, tuple)):
+            c.add(key, f"expected a list of {one}s, found {type(value).__name__}")
+            out[key] = []
+            continue
+        wrong = [i for i, item in enumerate(value, 1) if not isinstance(item, Mapping)]
+        for i in wrong:
+            c.add(
+                f"{key}[{i}]", f"expected a {one} (a record), found {type(value[i - 1]).__name__}"
+            )
+        out[key] = [item for item in value if isinstance(item, Mapping)]
+    for key in (*CONTROLLED_LISTS, "languages", "areas"):
+        value = out.get(key)
+        items = value if isinstance(value, (list, tuple, set)) else [value]
+        if any(isinstance(v, (Mapping, list, tuple, set)) for v in items):
+            c.add(key, "expected names or codes, as text or a list of text")
+            out[key] = []
+    if out.get("area_capacity") is not None and not isinstance(out["area_capacity"], Mapping):
+        kind = type(out["area_capacity"]).__name__
+        c.add("area_capacity", f"expected area → capacity pairs, found {kind}")
+        out["area_capacity"] = {}
+    return out
+
+
 def validate_service(
     raw: Mapping, ctx: ValidationContext, *, draft: bool | None = None
 ) -> tuple[dict, list[FieldProblem]]:
@@ -85,9 +125,13 @@ def validate_service(
     A draft (status ``draft``, or ``draft=True``) may leave required fields empty; what it
     still lacks is listed in ``record["incomplete"]``. Wrong values are problems in any status.
     """
+    if not isinstance(raw, Mapping):
+        return {}, [FieldProblem("(service)", f"expected a record, found {type(raw).__name__}")]
+    c = Checker(ctx)
+    raw = _shaped(raw, c)
     if draft is None:
         draft = str(raw.get("status") or "").strip().lower() == "draft"
-    c = Checker(ctx, draft=draft)
+    c.draft = draft
     record: dict = {}
     record["id"] = stable_id("service", raw["id"]) if raw.get("id") else None
     org = raw.get("organisation_id")

@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 
 from planner.app import cache, components, forms, state
 from planner.coverage.inputs import public_site
+from planner.errors import PlannerError
 from planner.maps import sites_map
 from planner.registry.template import problems_workbook, template_bytes
 from planner.registry.validation import ValidationError
@@ -99,9 +100,10 @@ with cache.shown_errors():
         try:
             content = upload.getvalue()
             if upload.name.lower().endswith(".json"):
-                from planner.registry.oruk_import import oruk_to_records
+                from planner.registry.oruk_import import oruk_to_records, read_oruk_json
 
-                mapped = oruk_to_records(json.loads(content.decode("utf-8")), registry.context)
+                payload = read_oruk_json(content, upload.name)
+                mapped = oruk_to_records(payload, registry.context)
                 result = registry.import_records(
                     who, mapped.organisations, mapped.services, source=upload.name
                 )
@@ -121,8 +123,8 @@ with cache.shown_errors():
                 problems_workbook(exc.problems),
                 "import_problems.xlsx",
             )
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            st.error(f"{upload.name} is not valid JSON: {exc}")
+        except PlannerError as exc:  # not JSON, values of the wrong kind, a damaged workbook
+            st.error(str(exc))
     if who.manages:
         from planner.registry.oruk_export import oruk_export
 
