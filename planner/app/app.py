@@ -3,6 +3,7 @@
 import streamlit as st
 
 from planner.app import cache, state
+from planner.app.components import md
 from planner.errors import PlannerError
 
 st.set_page_config(page_title="Victim Services Commissioning Planner", layout="wide")
@@ -29,7 +30,7 @@ with st.sidebar:
         elif st.button("Sign in with single sign-on"):
             st.login()
     if state.signed_in():
-        st.write(f"Signed in as **{who.username}** ({who.role})")
+        st.write(f"Signed in as **{md(who.username)}** ({who.role})")
         if st.button("Sign out"):
             st.session_state["actor"] = None
             if getattr(st.user, "is_logged_in", False):

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from planner.analysis import Analysis
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
+
+
+def md(text: object) -> str:
+    """User text made safe to put in Markdown: every character Markdown (or Streamlit's
+    colour, emoji and LaTeX syntax) could act on is escaped, so a service named
+    ``[Call us](http://evil.example) ![](http://evil.example/pixel.png)`` shows as those
+    characters, never as a link or a remote image."""
+    return _MARKDOWN.sub(r"\\\1", "" if text is None else str(text))
 
 
 def demo_banner(analysis: Analysis) -> None:

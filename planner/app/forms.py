@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from planner.app.components import md
 from planner.coverage.inputs import public_site
 from planner.errors import PlannerError
 from planner.registry.validation import ValidationError
 
 
 def service_detail(record: dict, areas, vocab) -> None:
-    st.markdown(f"**{record['name']}** · {record['organisation_name']} · status {record['status']}")
+    name, organisation = md(record["name"]), md(record["organisation_name"])
+    st.markdown(f"**{name}** · {organisation} · status {record['status']}")
     st.write(vocab.label("service_types", record["service_type"] or ""))
     st.write("Needs: " + ", ".join(vocab.label("needs", n) for n in record["needs"]))
     st.write("Stages: " + ", ".join(vocab.label("stages", s) for s in record["stages"]))
@@ -20,7 +22,7 @@ def service_detail(record: dict, areas, vocab) -> None:
     for site in map(public_site, record["sites"]):
         where = areas.name_of(site["area_code"])
         st.write(
-            f"Site: {site['name']} ({where})"
+            f"Site: {md(site['name'])} ({where})"
             + (" · confidential: shown only as its borough" if site["confidential"] else "")
         )
 
@@ -133,7 +135,7 @@ def _save(registry, who, current: dict | None, raw: dict) -> None:
         return
     st.session_state["form_problems"] = {}
     st.session_state["edit_service"] = None
-    st.success(f"Saved {saved['name']}: status {saved['status']}.")
+    st.success(f"Saved {md(saved['name'])}: status {saved['status']}.")
     st.cache_data.clear()
 
 

@@ -159,6 +159,12 @@ class RegistryBase:
         return problems
 
     @staticmethod
+    def demo_mark(actor: Actor, requested: bool, current: bool = False) -> bool:
+        """Only a commissioner or administrator marks records as demonstration data (every
+        export then says the registry is fictional); anyone else keeps what is stored."""
+        return bool(requested) if actor.manages else current
+
+    @staticmethod
     def _status_for(actor: Actor, requested: str | None, *, default: str) -> str:
         if actor.manages:
             return requested or default

@@ -121,8 +121,9 @@ class BulkImport(RegistryBase):
                 s.add(org)
                 created += 1
             for key in ORG_FIELDS:
-                if key in raw and raw[key] is not None:
+                if key in raw and raw[key] is not None and key != "is_demo":
                     setattr(org, key, raw[key])
+            org.is_demo = self.demo_mark(actor, raw.get("is_demo"), bool(org.is_demo))
             org.updated_at, org.updated_by = utcnow(), actor.username
             s.flush()
             after = organisation_snapshot(org)
@@ -143,6 +144,7 @@ class BulkImport(RegistryBase):
             else:
                 service.deleted_at = None
             record["status"] = self._status_for(actor, record["status"], default="approved")
+            record["is_demo"] = self.demo_mark(actor, record["is_demo"], bool(service.is_demo))
             apply_to_service(service, record)
             service.updated_at, service.updated_by = utcnow(), actor.username
             s.flush()

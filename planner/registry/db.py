@@ -45,7 +45,8 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     try:
-        engine = create_engine(url, future=True)
+        # pre-ping: a connection kept in the pool across a server restart is replaced, not used
+        engine = create_engine(url, future=True, pool_pre_ping=True)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
         raise DatabaseError(without_password(f"DATABASE_URL {url!r} is not usable: {exc}")) from exc
     if engine.dialect.name == "sqlite":

@@ -31,6 +31,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+USER_NAME_LENGTH = 254
+"""User names are e-mail addresses under single sign-on: up to 254 characters."""
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -48,7 +52,7 @@ class Organisation(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_by: Mapped[str | None] = mapped_column(String(USER_NAME_LENGTH))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     services: Mapped[list[Service]] = relationship(back_populates="organisation")
@@ -82,7 +86,7 @@ class Service(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_by: Mapped[str | None] = mapped_column(String(USER_NAME_LENGTH))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     organisation: Mapped[Organisation] = relationship(back_populates="services")
@@ -155,7 +159,7 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(100), unique=True)
+    username: Mapped[str] = mapped_column(String(USER_NAME_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))
     organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
@@ -170,9 +174,9 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(USER_NAME_LENGTH))
     entity: Mapped[str] = mapped_column(String(20))
-    entity_id: Mapped[str] = mapped_column(String(36))
+    entity_id: Mapped[str] = mapped_column(String(USER_NAME_LENGTH))
     action: Mapped[str] = mapped_column(String(20))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
@@ -188,14 +192,14 @@ class Plan(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    owner: Mapped[str] = mapped_column(String(100))
+    owner: Mapped[str] = mapped_column(String(USER_NAME_LENGTH))
     status: Mapped[str] = mapped_column(String(20), default="draft")
     notes: Mapped[str | None] = mapped_column(Text)
     not_renewed: Mapped[list] = mapped_column(JSON, default=list)
     """Services whose contracts this plan does not renew (left out of its scenario)."""
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_by: Mapped[str | None] = mapped_column(String(100))
+    updated_by: Mapped[str | None] = mapped_column(String(USER_NAME_LENGTH))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     lots: Mapped[list[Lot]] = relationship(cascade="all, delete-orphan", order_by="Lot.position")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from planner.coverage.inputs import RegistryTables
-from planner.registry.auth import Actor
+from planner.registry.auth import Actor, PermissionDenied
 from planner.registry.base import (  # noqa: F401  (re-exported)
     _SERVICE_LOAD,
     ConflictError,
@@ -72,8 +72,9 @@ class Registry(BulkImport, UserAccounts):
                 check_version(org, expected_version, f"The organisation '{org.name}'")
                 before = organisation_snapshot(org)
             for key in ORG_FIELDS:
-                if key in raw:
+                if key in raw and key != "is_demo":
                     setattr(org, key, cleaned.get(key, raw[key]))
+            org.is_demo = self.demo_mark(actor, raw.get("is_demo"), bool(org.is_demo))
             org.updated_at, org.updated_by = utcnow(), actor.username
             s.flush()
             after = organisation_snapshot(org)
@@ -117,6 +118,7 @@ class Registry(BulkImport, UserAccounts):
             if taken := self.taken_child_ids(s, record):
                 raise ValidationError(taken)
             service = Service(id=record["id"])
+            record["is_demo"] = self.demo_mark(actor, record["is_demo"])
             apply_to_service(service, record)
             service.updated_at, service.updated_by = utcnow(), actor.username
             s.add(service)
@@ -142,6 +144,7 @@ class Registry(BulkImport, UserAccounts):
                 record["status"] = self._status_for(
                     actor, raw.get("status") and record["status"], default=service.status
                 )
+                record["is_demo"] = self.demo_mark(actor, record["is_demo"], service.is_demo)
                 apply_to_service(service, record)
                 service.updated_at, service.updated_by = utcnow(), actor.username
                 s.flush()
@@ -201,6 +204,11 @@ class Registry(BulkImport, UserAccounts):
         with self.session() as s, s.begin():
             service = self._service(s, service_id)
             self._require_org(actor, service.organisation_id, "delete services")
+            if service.status == "approved" and not actor.manages:
+                raise PermissionDenied(
+                    "An approved service is deleted by a commissioner: ask one to archive or "
+                    "delete it, or change it and submit the change for approval."
+                )
             check_version(service, expected_version, f"The service '{service.name}'")
             before = service_snapshot(service)
             service.deleted_at = utcnow()

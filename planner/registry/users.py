@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from planner.registry.auth import ROLES, Actor, AuthError, hash_password, verify_password
 from planner.registry.base import RegistryBase
-from planner.registry.models import Organisation, User
+from planner.registry.checks import unprintable
+from planner.registry.models import USER_NAME_LENGTH, Organisation, User
 from planner.registry.validation import FieldProblem, ValidationError
 
 
@@ -22,9 +23,15 @@ class UserAccounts(RegistryBase):
         organisation_id: str | None = None,
     ) -> Actor:
         self.require_manager(actor, "add users")
-        username = username.strip()
+        username = str(username).strip()
         if not username:
             raise ValidationError([FieldProblem("username", "is required")])
+        if len(username) > USER_NAME_LENGTH:
+            raise ValidationError(
+                [FieldProblem("username", f"is longer than {USER_NAME_LENGTH} characters")]
+            )
+        if bad := unprintable(username):
+            raise ValidationError([FieldProblem("username", bad)])
         if role not in ROLES:
             raise ValidationError([FieldProblem("role", f"{role!r}; accepted: {', '.join(ROLES)}")])
         if role == "provider" and not organisation_id:

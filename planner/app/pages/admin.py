@@ -3,6 +3,7 @@
 import streamlit as st
 
 from planner.app import cache, state
+from planner.app.components import md
 from planner.errors import PlannerError
 
 st.title("Admin")
@@ -38,7 +39,7 @@ with cache.shown_errors():
         if st.form_submit_button("Add user"):
             try:
                 registry.add_user(who, username, password, role, None if org == "—" else org)
-                st.success(f"Added {role} {username}.")
+                st.success(f"Added {role} {md(username)}.")
             except PlannerError as exc:
                 st.error(str(exc))
     st.subheader("History")
@@ -69,6 +70,6 @@ with cache.shown_errors():
             try:
                 registry.restore_service(who, services[name], entry)
                 cache.clear_after_change()
-                st.success(f"Restored {name} as it was at entry {entry}.")
+                st.success(f"Restored {md(name)} as it was at entry {entry}.")
             except PlannerError as exc:
                 st.error(str(exc))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from planner.app import cache, components
+from planner.app.components import md
 from planner.exports.leaflet import clean
 
 st.title("Find support")
@@ -32,7 +33,7 @@ with cache.shown_errors():
             "value"
         ].tolist()
         with st.container(border=True):
-            st.markdown(f"**{s.name}** · {s.organisation_name}")
+            st.markdown(f"**{md(s.name)}** · {md(s.organisation_name)}")
             st.write(vocab.label("service_types", s.service_type))
             st.write(
                 "No police report needed"
@@ -40,15 +41,15 @@ with cache.shown_errors():
                 else "You need to have reported to the police, or be referred by them"
             )
             phone, website, email = clean(s.phone), clean(s.website), clean(s.email)
-            how = [x for x in (phone and f"Phone {phone}", website, email) if x]
+            how = [md(x) for x in (phone and f"Phone {phone}", website, email) if x]
             st.write(
                 "How to get in touch: "
                 + (" · ".join(how) if how else "ask your local victim service")
             )
             if clean(s.hours):
-                st.write(f"When: {clean(s.hours)}")
+                st.write(f"When: {md(clean(s.hours))}")
             if langs:
-                st.write("Languages: " + ", ".join(langs))
+                st.write("Languages: " + ", ".join(map(md, langs)))
     st.caption(
         "National helplines: Victim Support 08 08 16 89 111 · National Domestic Abuse "
         "Helpline 0808 2000 247 · Rape Crisis 0808 500 2222 · In an emergency call 999."

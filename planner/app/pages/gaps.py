@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.app import cache, components, state
+from planner.app.components import md
 from planner.coverage.text import FLAG_KINDS, RAG_WORDS
 from planner.maps import RAG_COLOURS
 
@@ -71,7 +72,7 @@ with cache.shown_errors():
         st.subheader("Overlapping commissioned services, side by side")
         services = analysis.tables.services.set_index("service_id")
         for row in pairs.head(20).itertuples(index=False):
-            st.write(f"**{row.area_name}, {labels[row.need]}** ({row.flag}): {row.detail}")
+            st.write(f"**{row.area_name}, {labels[row.need]}** ({row.flag}): {md(row.detail)}")
             for col, sid in zip(st.columns(2), row.service_ids.split("; "), strict=True):
                 s = services.loc[sid]
                 col.write(

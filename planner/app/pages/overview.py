@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from planner.app import cache, components
+from planner.app.components import md
 from planner.coverage.ranking import serious_findings, worst_areas
 from planner.maps import rag_map
 
@@ -40,7 +41,7 @@ with cache.shown_errors():
     st.subheader("The five most serious findings")
     for row in serious_findings(analysis.result).itertuples(index=False):
         left, right = st.columns([5, 1])
-        left.write(f"**{row.area_name}** · {row.flag.replace('_', ' ')} — {row.sentence}")
+        left.write(f"**{md(row.area_name)}** · {row.flag.replace('_', ' ')} — {md(row.sentence)}")
         if right.button("See flags", key=f"see_{row.area_code}_{row.need}_{row.flag}"):
             st.session_state["gaps_area"] = row.area_name
             st.switch_page("pages/gaps.py")

@@ -6,6 +6,7 @@ from streamlit_folium import st_folium
 
 from planner.analysis import plan_scenario
 from planner.app import cache, components, state
+from planner.app.components import md
 from planner.errors import PlannerError
 from planner.maps import choropleth
 from planner.plans import suggest
@@ -31,7 +32,7 @@ with cache.shown_errors():
         st.stop()
     names = [p["name"] for p in plans]
     plan = plans[names.index(st.selectbox("Plan", names, key="plan_pick"))]
-    st.write(f"Status: **{plan['status']}** · owner {plan['owner']} · {len(plan['lots'])} lots")
+    st.write(f"Status: **{plan['status']}** · owner {md(plan['owner'])} · {len(plan['lots'])} lots")
     if plan["lots"]:
         st.dataframe(
             pd.DataFrame(plan["lots"])[
@@ -93,7 +94,7 @@ with cache.shown_errors():
     cost = s["cost per extra person (GBP)"]
     cols[3].metric("Cost per extra person", f"£{cost:,.0f}" if cost else "—")
     if len(diff.closed):
-        st.write("Closed: " + "; ".join(diff.closed["sentence"].head(10)))
+        st.write("Closed: " + "; ".join(map(md, diff.closed["sentence"].head(10))))
     changed = diff.ratios[diff.ratios["change"].fillna(0).abs() > 1e-9]
     st.dataframe(
         changed[["area_name", "need", "ratio_before", "ratio_after", "rag_before", "rag_after"]],
@@ -137,8 +138,8 @@ with cache.shown_errors():
     )
     for lot in suggestions:
         st.write(
-            f"**{lot['name']}** — {lot['capacity_per_year']:,} people, "
-            f"£{lot['annual_value_gbp']:,.0f}. {lot['rationale']}"
+            f"**{md(lot['name'])}** — {lot['capacity_per_year']:,} people, "
+            f"£{lot['annual_value_gbp']:,.0f}. {md(lot['rationale'])}"
         )
     if suggestions and st.button("Add these suggestions to the plan"):
         for lot in suggestions:

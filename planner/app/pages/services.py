@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from planner.app import cache, components, forms, state
+from planner.app.components import md
 from planner.coverage.inputs import public_site
 from planner.errors import PlannerError
 from planner.maps import sites_map
@@ -114,7 +115,7 @@ with cache.shown_errors():
                 result = registry.import_records(
                     who, parsed.organisations, parsed.services, source=upload.name
                 )
-            st.success(f"Imported {upload.name}: {result}.")
+            st.success(f"Imported {md(upload.name)}: {result}.")
             cache.clear_after_change()
         except ValidationError as exc:
             st.error(str(exc))

@@ -1,0 +1,62 @@
+"""Issue 15, roles at the service layer: only commissioners set demonstration marks, a provider
+cannot delete an approved service, and e-mail-length user names work on both databases."""
+
+import pytest
+
+from planner.registry.auth import SYSTEM, PermissionDenied
+from planner.registry.validation import ValidationError
+from tests.registry_helpers import org, provider, service_raw
+
+
+def test_only_a_commissioner_marks_demonstration_data(registry):
+    org_id = org(registry, "org-a")
+    kim = provider(org_id)
+    mine = registry.create_service(kim, service_raw(is_demo=True))
+    assert mine["is_demo"] is False  # every export would otherwise call the registry fictional
+    edited = registry.update_service(
+        kim, mine["id"], service_raw(is_demo=True), expected_version=mine["version"]
+    )
+    assert edited["is_demo"] is False
+    registry.import_records(
+        kim,
+        [("Organisations row 2", {"id": "org-a", "name": "Org org-a", "is_demo": True})],
+        [("Services row 2", service_raw(ref="svc-2", is_demo=True))],
+        source="kim.xlsx",
+    )
+    assert not any(r["is_demo"] for r in registry.services(statuses=None))
+    assert not registry.organisations()["is_demo"].any()
+    marked = registry.create_service(SYSTEM, service_raw(ref="svc-3", is_demo=True))
+    assert marked["is_demo"] is True
+
+
+def test_a_provider_cannot_delete_an_approved_service(registry):
+    org_id = org(registry, "org-a")
+    kim = provider(org_id)
+    approved = registry.create_service(SYSTEM, service_raw())
+    with pytest.raises(PermissionDenied) as caught:
+        registry.delete_service(kim, approved["id"], expected_version=approved["version"])
+    assert "deleted by a commissioner" in str(caught.value)
+    assert registry.get_service(approved["id"])["status"] == "approved"
+    submitted = registry.create_service(kim, service_raw(ref="svc-2"))
+    assert submitted["status"] == "submitted"
+    registry.delete_service(kim, submitted["id"], expected_version=submitted["version"])
+    assert [r["id"] for r in registry.services(statuses=None)] == [approved["id"]]
+
+
+def test_e_mail_user_names_fit_on_both_databases(registry):
+    long_name = "commissioning.team.member." + "x" * 40 + "@mayors-office.london.gov.uk"
+    assert len(long_name) > 36 + 50
+    actor = registry.add_user(SYSTEM, long_name, "a good long password", "commissioner")
+    assert registry.authenticate(long_name, "a good long password") == actor
+    assert registry.audit_log()["entity_id"].str.len().max() == len(long_name)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("x" * 255 + "@example.org", "longer than 254 characters"), ("car\x0bol", "U+000B")],
+)
+def test_user_names_are_checked(registry, name, message):
+    with pytest.raises(ValidationError) as caught:
+        registry.add_user(SYSTEM, name, "a good long password", "viewer")
+    assert message in str(caught.value)
+    assert registry.users().empty
