@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from planner.analysis import Analysis, analyse_registry, demand_for
 from planner.datasets import PlannerData, load_planner_data, load_small_areas
@@ -28,6 +29,11 @@ def shown_errors():
         yield
     except PlannerError as exc:
         st.error(str(exc))
+        st.stop()
+    except SQLAlchemyError as exc:  # the database failed mid-page: rolled back, one sentence
+        from planner.registry.db import database_failure
+
+        st.error(str(database_failure(None, exc)))
         st.stop()
 
 

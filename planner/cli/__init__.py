@@ -14,6 +14,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from planner.cli import analyse, data, plans, registry
 from planner.errors import PlannerError
 
@@ -47,6 +49,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"planner: {exc}", file=sys.stderr)
         return 1
+    except SQLAlchemyError as exc:  # the database failed mid-command: rolled back
+        if args.debug:
+            raise
+        from planner.registry.db import database_failure
+
+        print(f"planner: {database_failure(None, exc)}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader went away (planner analyse | head): not an error
+        sys.stderr.close()
+        return 141
     except OSError as exc:  # a path that cannot be written or read: a full disk, a folder
         if args.debug:
             raise

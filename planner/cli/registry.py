@@ -30,6 +30,26 @@ def cmd_registry_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_registry_check(args: argparse.Namespace) -> int:
+    """The database's own integrity check and the schema revision; exit 1 on any problem."""
+    from planner.registry.db import check_database, make_engine
+    from planner.registry.db import without_password as hidden
+
+    url = common.settings().database_url
+    engine = make_engine(url)
+    try:
+        problems = check_database(engine)
+    finally:
+        engine.dispose()
+    if problems:
+        print(f"The registry database at {hidden(url)} has problems:", file=sys.stderr)
+        for problem in problems[:50]:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(f"The registry database at {hidden(url)} is sound (integrity and schema checked).")
+    return 0
+
+
 def cmd_registry_template(args: argparse.Namespace) -> int:
     from planner.registry.template import template_bytes
 
@@ -159,6 +179,8 @@ def add_parsers(sub) -> None:
         help="do not load the demonstration registry into an empty database",
     )
     init.set_defaults(func=cmd_registry_init)
+    check = reg_sub.add_parser("check", help="check the database's integrity and schema")
+    check.set_defaults(func=cmd_registry_check)
     template = reg_sub.add_parser("template", help="write the Excel registration template")
     template.add_argument("--out", default="reports/registration_template.xlsx")
     template.set_defaults(func=cmd_registry_template)

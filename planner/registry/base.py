@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from planner.errors import PlannerError
 from planner.registry.auth import Actor, PermissionDenied
-from planner.registry.db import make_engine, migrate, session_factory
+from planner.registry.db import (
+    DatabaseError,
+    check_database,
+    make_engine,
+    migrate,
+    session_factory,
+)
 from planner.registry.models import AuditEvent, Contract, Service, Site, utcnow
 from planner.registry.validation import (
     FieldProblem,
@@ -79,6 +85,11 @@ class RegistryBase:
         newest."""
         engine = make_engine(url)
         migrate(engine)
+        if engine.dialect.name == "sqlite" and (problems := check_database(engine, quick=True)):
+            raise DatabaseError(
+                f"The registry database at {url} is damaged: {'; '.join(problems[:5])}. "
+                "Restore it from a backup, or move the file away and run `planner registry init`."
+            )
         return cls(engine, context)
 
     def session(self) -> Session:

@@ -6,9 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from planner.registry.auth import Actor
-from planner.registry.base import _SERVICE_LOAD, ImportResult, RegistryBase, RowProblem, with_ids
+from planner.registry.base import (
+    _SERVICE_LOAD,
+    ConflictError,
+    ImportResult,
+    RegistryBase,
+    RowProblem,
+    with_ids,
+)
 from planner.registry.models import Organisation, Service, utcnow
 from planner.registry.records import (
     apply_to_service,
@@ -46,9 +54,18 @@ class BulkImport(RegistryBase):
         self._check_references(actor, org_records, service_records, problems)
         if problems:
             raise ValidationError(problems, heading=f"{source}: nothing was imported")
-        with self.session() as s, s.begin():
-            orgs_created = self._write_organisations(s, actor, org_records, source)
-            services_created = self._write_services(s, actor, service_records, source)
+        # rows in a fixed order: two imports of the same services never deadlock
+        org_records.sort(key=lambda row: row[1]["id"])
+        service_records.sort(key=lambda row: row[1]["id"])
+        try:
+            with self.session() as s, s.begin():
+                orgs_created = self._write_organisations(s, actor, org_records, source)
+                services_created = self._write_services(s, actor, service_records, source)
+        except StaleDataError as exc:
+            raise ConflictError(
+                f"{source}: someone else changed these services while the file was being "
+                "imported. Nothing was imported: import the file again."
+            ) from exc
         return ImportResult(
             orgs_created,
             len(org_records) - orgs_created,

@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,7 +34,7 @@ def without_password(text: str) -> str:
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` (``Settings.database_url``); a SQLite file's folder is created.
     No message ever shows the URL's password."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:" and "?" not in url:
         folder = Path(url.removeprefix("sqlite:///")).parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -67,18 +68,97 @@ def _alembic_config() -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (creates it on a new database)."""
+def migrate(engine: Engine, revision: str = "head", *, down: bool = False) -> None:
+    """Bring the schema to ``revision`` (default the newest; creates it on a new database).
+
+    On SQLite a migration that changes a column rebuilds the table, which foreign keys
+    would refuse while other tables point at it: they are switched off for the migration
+    (outside its transaction, where SQLite honours the switch), every reference is checked
+    before the migration commits, and they are switched on again."""
     cfg = _alembic_config()
+    sqlite = engine.dialect.name == "sqlite"
     try:
-        with engine.begin() as connection:
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
-    except OperationalError as exc:
-        raise DatabaseError(
-            f"Cannot reach the database at {engine.url.render_as_string(hide_password=True)}: "
-            f"{without_password(exc.orig)}. Check DATABASE_URL."
-        ) from exc
+        with engine.connect() as connection:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+                connection.commit()
+            try:
+                with connection.begin():
+                    cfg.attributes["connection"] = connection
+                    (command.downgrade if down else command.upgrade)(cfg, revision)
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise DatabaseError(
+                                f"The migration would leave {len(broken)} broken reference(s) "
+                                f"(first: {tuple(broken[0])}); nothing was changed."
+                            )
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                    connection.commit()
+    except (OperationalError, SADatabaseError) as exc:
+        raise database_failure(engine, exc) from exc
+
+
+def database_failure(engine: Engine | None, exc: Exception) -> DatabaseError:
+    """One sentence for a database that cannot be used: what happened and what to do."""
+    where = engine.url.render_as_string(hide_password=True) if engine else "(DATABASE_URL)"
+    cause = without_password(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+    text = cause.lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return DatabaseError(
+            f"The registry database at {where} is damaged ({cause}). Nothing was changed. "
+            "Restore it from a backup, or move the file away and run `planner registry init`."
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseError(
+            f"The registry database at {where} is read-only ({cause}): nothing was changed. "
+            "Give the planner write access to the file and its folder."
+        )
+    if any(w in text for w in ("connection failed", "could not connect", "refused", "timeout")):
+        return DatabaseError(
+            f"Cannot reach the database at {where} ({cause}). Check DATABASE_URL and that the "
+            "server is running."
+        )
+    if "disk" in text and "full" in text:
+        return DatabaseError(
+            f"The disk holding {where} is full: nothing was changed. Free some space and try again."
+        )
+    return DatabaseError(
+        f"The registry database at {where} failed ({cause}). Nothing was changed; check "
+        "DATABASE_URL and that the server is running, then run `planner registry check`."
+    )
+
+
+def check_database(engine: Engine, *, quick: bool = False) -> list[str]:
+    """What is wrong with the database (empty when nothing): SQLite's own integrity check
+    (``quick_check`` when ``quick``), and on every database the schema at the newest
+    revision."""
+    problems: list[str] = []
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                pragma = "quick_check" if quick else "integrity_check"
+                rows = [r[0] for r in connection.exec_driver_sql(f"PRAGMA {pragma}")]
+                problems += [r for r in rows if r != "ok"]
+            else:
+                connection.exec_driver_sql("SELECT 1")
+            revision = MigrationContext.configure(connection).get_current_revision()
+    except (OperationalError, SADatabaseError) as exc:
+        return [str(database_failure(engine, exc))]
+    head = _head_revision()
+    if revision != head:
+        problems.append(
+            f"the schema is at revision {revision}, not {head}: run planner registry init"
+        )
+    return problems
+
+
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def schema_revision(engine: Engine) -> str | None:

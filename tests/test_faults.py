@@ -1,0 +1,95 @@
+"""Issue 15, faults: a damaged, truncated or read-only database, and a schema upgrade of a
+registry that holds data. Each ends in one sentence (no traceback), nothing half-written, and
+`planner registry check` says what is wrong."""
+
+import shutil
+
+import pytest
+
+from planner.registry.auth import SYSTEM
+from planner.registry.db import DatabaseError, check_database, migrate
+from planner.registry.service import Registry
+from tests.cli_helpers import clean_env, run_in_process
+from tests.registry_helpers import org, service_raw
+
+
+def test_upgrading_a_registry_that_holds_data_keeps_it(registry, validation_ctx):
+    """Migration 0004 rebuilds tables that others point at (SQLite): it must not trip the
+    foreign keys, lose a row or leave a broken reference."""
+    org(registry, "org-a")
+    saved = registry.create_service(SYSTEM, service_raw())
+    registry.add_user(SYSTEM, "carol", "a good long password", "commissioner")
+    before = registry.get_service(saved["id"])
+    migrate(registry.engine, "0003", down=True)
+    assert "0003" in " ".join(check_database(registry.engine))
+    again = Registry.open(validation_ctx, registry.engine.url.render_as_string(False))
+    assert again.get_service(saved["id"]) == before
+    assert list(again.users()["username"]) == ["carol"]
+    assert check_database(again.engine) == []
+    again.engine.dispose()
+
+
+@pytest.fixture
+def demo_db(tmp_path, data_dir):
+    env = clean_env(XDG_DATA_HOME=str(tmp_path / "xdg"))
+    assert run_in_process(env, "registry", "init").returncode == 0
+    return env, tmp_path / "xdg" / "planner" / "registry.sqlite"
+
+
+def test_registry_check_on_a_sound_database(demo_db):
+    env, _ = demo_db
+    done = run_in_process(env, "registry", "check")
+    assert done.returncode == 0 and "is sound (integrity and schema checked)" in done.stdout
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a database", "pages overwritten"])
+def test_a_damaged_database_is_one_sentence_and_check_finds_it(demo_db, damage):
+    env, path = demo_db
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 3])
+    elif damage == "not a database":
+        path.write_bytes(b"this is not a database file" * 100)
+    else:  # the header survives, the b-tree pages after the schema do not
+        page = int.from_bytes(data[16:18], "big")
+        damaged = bytearray(data)
+        for start in range(page * 3, len(data), page * 2):
+            damaged[start : start + page] = b"\xa5" * page
+        path.write_bytes(bytes(damaged))
+    copy = path.read_bytes()
+    for command in (("analyse",), ("registry", "init"), ("registry", "check")):
+        done = run_in_process(env, *command)
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert "damaged" in done.stderr or "has problems" in done.stderr, done.stderr
+    assert path.read_bytes() == copy  # nothing was written to it
+
+
+def test_a_read_only_database_is_a_sentence(demo_db, tmp_path):
+    env, path = demo_db
+    url = f"sqlite:///file:{path}?mode=ro&uri=true"
+    done = run_in_process(
+        {**env, "DATABASE_URL": url},
+        "users",
+        "add",
+        "dana",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        stdin="a good long password\n",
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "read-only" in done.stderr and "nothing was changed" in done.stderr
+
+
+def test_opening_a_damaged_file_is_refused_before_any_use(demo_db, validation_ctx):
+    _, path = demo_db
+    broken = path.with_name("broken.sqlite")
+    shutil.copy(path, broken)
+    data = bytearray(broken.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[page * 4 : page * 6] = b"\x00\x01" * page
+    broken.write_bytes(bytes(data))
+    with pytest.raises(DatabaseError) as caught:
+        Registry.open(validation_ctx, f"sqlite:///{broken}")
+    assert "damaged" in str(caught.value)
