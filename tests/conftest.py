@@ -91,89 +91,24 @@ def copy_layer(tmp_path):
 
 # --- PostgreSQL: a real server on a free local port, started once per test session ----------
 
-import glob  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import uuid  # noqa: E402
-
-
-def _postgres_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    which = shutil.which("initdb")
-    return Path(which).parent if which else None
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        return ["runuser", "-u", "postgres", "--", *cmd]
-    return cmd
-
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    bindir = _postgres_bin()
-    if bindir is None:
+    from tests.pgserver import postgres_bin, temporary_postgres
+
+    if postgres_bin() is None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed; .ci/system-deps.sh should install it")
         pytest.skip("PostgreSQL is not installed (make test installs it)")
-    root = Path(tempfile.mkdtemp(prefix="planner-pg-"))
-    root.chmod(0o755)
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    data = root / "data"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "--auth=trust",
-                "-U",
-                "postgres",
-                "--encoding=UTF8",
-                "--no-sync",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(root / "log"),
-                "-w",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    with temporary_postgres() as url:
+        yield url
 
 
 @pytest.fixture
 def postgres_database(postgres_url):
     """A fresh, empty database on the session's server; dropped after the test."""
+    import uuid
+
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"

@@ -93,3 +93,22 @@ def test_opening_a_damaged_file_is_refused_before_any_use(demo_db, validation_ct
     with pytest.raises(DatabaseError) as caught:
         Registry.open(validation_ctx, f"sqlite:///{broken}")
     assert "damaged" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("message", "retry"),
+    [
+        ("database is locked", True),
+        ("deadlock detected\nDETAIL: Process 12 waits for ShareLock", True),
+        ("could not serialize access due to concurrent update", True),
+        ("no such table: services", False),
+        ("attempt to write a readonly database", False),
+    ],
+)
+def test_a_lost_lock_race_is_a_conflict_to_try_again(message, retry):
+    from sqlalchemy.exc import OperationalError
+
+    from planner.registry.base import busy_conflict, contended
+
+    assert contended(OperationalError("UPDATE services", {}, Exception(message))) is retry
+    assert "try again" in str(busy_conflict("Service s1"))

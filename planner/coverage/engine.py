@@ -23,20 +23,9 @@ from planner.coverage.contracts import contract_state
 from planner.coverage.flags import RULES, FlagContext, covering_services, flag_table
 from planner.coverage.inputs import RegistryTables
 from planner.coverage.quality import data_quality
-from planner.coverage.ratios import coverage_table
+from planner.coverage.ratios import DEMAND_COLUMNS, coverage_table
 from planner.coverage.stages import stage_matrix
 from planner.coverage.text import FLAG_KINDS, METHOD
-
-DEMAND_COLUMNS = [
-    "area_code",
-    "area_name",
-    "need",
-    "status",
-    "recorded",
-    "estimated",
-    "population",
-    "women_16plus",
-]
 
 
 @dataclass(frozen=True)

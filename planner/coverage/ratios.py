@@ -9,13 +9,19 @@ import pandas as pd
 from planner.coverage.text import RAG_WORDS
 from planner.coverage.thresholds import below
 
-COVERAGE_COLUMNS = [
+DEMAND_COLUMNS = [
     "area_code",
     "area_name",
     "need",
     "status",
     "recorded",
     "estimated",
+    "population",
+    "women_16plus",
+]
+"""The demand table's columns the engine reads."""
+COVERAGE_COLUMNS = [
+    *DEMAND_COLUMNS[:6],
     "services",
     "services_without_capacity",
     "capacity",

@@ -182,6 +182,23 @@ class RegistryBase:
         return "draft" if requested == "draft" else "submitted"
 
 
+BUSY_WORDS = ("database is locked", "deadlock detected", "could not serialize", "lock timeout")
+
+
+def contended(exc: Exception) -> bool:
+    """A write that lost a race for a lock (SQLite busy, a PostgreSQL deadlock or
+    serialisation failure): the database rolled it back and it can simply be tried again."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(word in text for word in BUSY_WORDS)
+
+
+def busy_conflict(what: str) -> ConflictError:
+    return ConflictError(
+        f"{what} could not be saved because others were saving at the same moment. Nothing "
+        "was saved: try again."
+    )
+
+
 def check_version(record, expected: int | None, what: str) -> None:
     """Refuse an edit made to an out-of-date copy of ``record`` (anything with ``version``,
     ``updated_by`` and ``updated_at``): nothing is written."""

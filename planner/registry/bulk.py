@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
 from planner.registry.auth import Actor
@@ -15,6 +17,8 @@ from planner.registry.base import (
     ImportResult,
     RegistryBase,
     RowProblem,
+    busy_conflict,
+    contended,
     with_ids,
 )
 from planner.registry.models import Organisation, Service, utcnow
@@ -66,6 +70,11 @@ class BulkImport(RegistryBase):
                 f"{source}: someone else changed these services while the file was being "
                 "imported. Nothing was imported: import the file again."
             ) from exc
+        except (OperationalError, IntegrityError, PoolTimeout) as exc:
+            # two imports creating the same new rows at once, or a lock lost to another writer
+            if not (contended(exc) or isinstance(exc, IntegrityError | PoolTimeout)):
+                raise
+            raise busy_conflict(source) from exc
         return ImportResult(
             orgs_created,
             len(org_records) - orgs_created,

@@ -47,7 +47,7 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     try:
         # pre-ping: a connection kept in the pool across a server restart is replaced, not used
-        engine = create_engine(url, future=True, pool_pre_ping=True)
+        engine = create_engine(url, future=True, pool_pre_ping=True, **_pool_options(url))
     except (SQLAlchemyError, ValueError, ImportError) as exc:
         raise DatabaseError(without_password(f"DATABASE_URL {url!r} is not usable: {exc}")) from exc
     if engine.dialect.name == "sqlite":
@@ -60,6 +60,18 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
     return engine
+
+
+POOL_SIZE, POOL_OVERFLOW, POOL_TIMEOUT_S = 10, 40, 30
+
+
+def _pool_options(url: str) -> dict:
+    """Keep 10 connections and open up to 40 more under load (each app session or CLI thread
+    holds at most one at a time), waiting up to 30 s for one; an in-memory SQLite database
+    keeps SQLAlchemy's own single-connection pool."""
+    if url.startswith("sqlite") and ":memory:" in url:
+        return {}
+    return {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_timeout": POOL_TIMEOUT_S}
 
 
 def _alembic_config() -> Config:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
 from planner.coverage.inputs import RegistryTables
@@ -24,7 +26,9 @@ from planner.registry.base import (  # noqa: F401  (re-exported)
     ImportResult,
     NotFoundError,
     RowProblem,
+    busy_conflict,
     check_version,
+    contended,
 )
 from planner.registry.bulk import BulkImport
 from planner.registry.models import AuditEvent, Organisation, Service, utcnow
@@ -156,6 +160,10 @@ class Registry(BulkImport, UserAccounts):
                 f"Service {service_id} was changed by someone else while you were editing it. "
                 "Nothing was saved: reload it and make your change again."
             ) from exc
+        except (OperationalError, PoolTimeout) as exc:
+            if not (contended(exc) or isinstance(exc, PoolTimeout)):
+                raise
+            raise busy_conflict(f"Service {service_id}") from exc
         return self.get_service(service_id)
 
     def set_status(

@@ -5,7 +5,7 @@ exported registry imports again unchanged. Columns derive from :mod:`planner.sch
 from __future__ import annotations
 
 from planner.errors import PlannerError
-from planner.schema import CONTROLLED_LISTS, SERVICE_FIELDS
+from planner.schema import CONTRACT_FIELDS, CONTROLLED_LISTS, SERVICE_FIELDS
 from planner.vocab import Vocabularies
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -31,16 +31,7 @@ SITE_COLUMNS = [
     "area",
     "confidential",
 ]
-CONTRACT_COLUMNS = [
-    "service_id",
-    "contract_id",
-    "funding_status",
-    "commissioner",
-    "reference",
-    "annual_value_gbp",
-    "start_date",
-    "end_date",
-]
+CONTRACT_COLUMNS = ["service_id", "contract_id", *CONTRACT_FIELDS[1:]]
 VOCAB_OF_MULTI = CONTROLLED_LISTS
 
 
