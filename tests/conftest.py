@@ -14,9 +14,9 @@ from planner.areas import AreaSet, load_area_set
 from planner.assumptions import Assumptions, load_assumptions
 from planner.settings import REPO_ROOT
 
-# Property tests: a few examples in the quick local run, the full count in `make test` and CI
+# Property tests: three examples in the quick local run, the full count in `make test` and CI
 # (HYPOTHESIS_PROFILE=full).
-hypothesis_settings.register_profile("quick", max_examples=5, deadline=None)
+hypothesis_settings.register_profile("quick", max_examples=3, deadline=None)
 hypothesis_settings.register_profile("full", max_examples=40, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
@@ -128,6 +128,18 @@ def validation_ctx(data_dir):
     return validation_context(load_settings({"PLANNER_DATA_DIR": str(data_dir)}))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory, validation_ctx) -> Path:
+    """An empty SQLite registry migrated to the newest schema once per session: each test
+    gets a copy (the migrations themselves are tested in test_registry_storage and
+    test_faults, on fresh and populated databases)."""
+    from planner.registry.service import Registry
+
+    path = tmp_path_factory.mktemp("migrated") / "registry.sqlite"
+    Registry.open(validation_ctx, f"sqlite:///{path}").engine.dispose()
+    return path
+
+
 @pytest.fixture(
     params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])]
 )
@@ -136,9 +148,32 @@ def registry(request, tmp_path, validation_ctx):
     from planner.registry.service import Registry
 
     if request.param == "sqlite":
+        shutil.copy(request.getfixturevalue("migrated_sqlite"), tmp_path / "registry.sqlite")
         url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     else:
         url = request.getfixturevalue("postgres_database")
     reg = Registry.open(validation_ctx, url)
     yield reg
     reg.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_registry_file(tmp_path_factory, data_dir) -> Path:
+    """`planner registry init` (the demonstration registry) run once per session."""
+    from tests.cli_helpers import clean_env, run_in_process
+
+    home = tmp_path_factory.mktemp("demo-xdg")
+    done = run_in_process(clean_env(XDG_DATA_HOME=str(home)), "registry", "init")
+    assert done.returncode == 0, done.stderr
+    return home / "planner" / "registry.sqlite"
+
+
+@pytest.fixture
+def demo_env(tmp_path, demo_registry_file) -> dict[str, str]:
+    """An environment whose registry is a fresh copy of the demonstration registry."""
+    from tests.cli_helpers import clean_env
+
+    target = tmp_path / "xdg" / "planner" / "registry.sqlite"
+    target.parent.mkdir(parents=True)
+    shutil.copy(demo_registry_file, target)
+    return clean_env(XDG_DATA_HOME=str(tmp_path / "xdg"))

@@ -9,7 +9,7 @@ import pytest
 from planner.registry.auth import SYSTEM
 from planner.registry.db import DatabaseError, check_database, migrate
 from planner.registry.service import Registry
-from tests.cli_helpers import clean_env, run_in_process
+from tests.cli_helpers import run_in_process
 from tests.registry_helpers import org, service_raw
 
 
@@ -30,10 +30,8 @@ def test_upgrading_a_registry_that_holds_data_keeps_it(registry, validation_ctx)
 
 
 @pytest.fixture
-def demo_db(tmp_path, data_dir):
-    env = clean_env(XDG_DATA_HOME=str(tmp_path / "xdg"))
-    assert run_in_process(env, "registry", "init").returncode == 0
-    return env, tmp_path / "xdg" / "planner" / "registry.sqlite"
+def demo_db(demo_env, tmp_path):
+    return demo_env, tmp_path / "xdg" / "planner" / "registry.sqlite"
 
 
 def test_registry_check_on_a_sound_database(demo_db):

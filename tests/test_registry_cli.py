@@ -149,8 +149,8 @@ def test_unreachable_database_is_a_message(env):
     assert "Traceback" not in result.stderr
 
 
-def test_analyse_prints_the_summary_and_writes_tables(env, tmp_path):
-    assert run(env, "registry", "init").returncode == 0
+def test_analyse_prints_the_summary_and_writes_tables(demo_env, tmp_path):
+    env = demo_env
     out = tmp_path / "analysis.json"
     result = run(env, "analyse", "--as-of", "2026-11-29", "--out", str(out))
     assert result.returncode == 0, result.stderr
@@ -183,8 +183,8 @@ def test_analyse_prints_the_summary_and_writes_tables(env, tmp_path):
     assert bad.returncode == 1 and "is not a date" in bad.stderr
 
 
-def test_export_commands(env, tmp_path):
-    assert run(env, "registry", "init").returncode == 0
+def test_export_commands(demo_env, tmp_path):
+    env = demo_env
     out = tmp_path / "gap_analysis.xlsx"
     result = run(env, "export", "gap-analysis", "--out", str(out), "--contact", "Board office")
     assert result.returncode == 0, result.stderr
@@ -210,9 +210,9 @@ def test_export_commands(env, tmp_path):
     assert wrong.returncode == 1 and "written as .html or .png" in wrong.stderr
 
 
-def test_an_empty_plan_changes_nothing_in_plan_compare(env):
+def test_an_empty_plan_changes_nothing_in_plan_compare(demo_env):
     """The CLI runs scenarios on the same analysis as the Plan page (with access)."""
-    assert run(env, "registry", "init").returncode == 0
+    env = demo_env
     assert run(env, "plan", "create", "Nothing yet").returncode == 0
     compared = run(env, "plan", "compare", "Nothing yet")
     assert compared.returncode == 0, compared.stderr

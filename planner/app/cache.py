@@ -94,6 +94,24 @@ def _analysis(data: str, database: str, stamp: int) -> Analysis:
     )
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _scenario(data: str, database: str, stamp: int, plan_id: str, version: int, _plan: dict):
+    from planner.analysis import plan_scenario
+
+    base = _analysis(data, database, stamp)
+    return plan_scenario(base, base_assumptions(data), _plan)
+
+
+def base_assumptions(data: str):
+    return _planner_data(data).assumptions
+
+
+def scenario(plan: dict):
+    """A plan's scenario against today's analysis, computed once per plan version and
+    registry stamp (the Plan page shows one per plan on every rerun)."""
+    return _scenario(data_key(), db_key(), registry().stamp(), plan["id"], plan["version"], plan)
+
+
 def analysis() -> Analysis:
     """The current analysis: recomputed only when the registry has changed."""
     return _analysis(data_key(), db_key(), registry().stamp())

@@ -246,7 +246,7 @@ def _overlapping_pairs(ctx: FlagContext) -> pd.DataFrame:
 
 
 def _pair_flags(ctx: FlagContext, kind: str, severity: str, part: pd.DataFrame) -> pd.DataFrame:
-    names = ctx.services["name"]
+    names = ctx.services["name"].to_dict()
     shared = [[s for i, s in enumerate(STAGES) if bits >> i & 1] for bits in part["shared"]]
     ids = [
         tuple(sorted((a, b), key=lambda i: (names[i], i)))
@@ -394,7 +394,7 @@ def flag_table(
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=FLAG_COLUMNS)
-    names = ctx.services["name"]
+    names = ctx.services["name"].to_dict()  # a dict: one lookup per id, thousands of ids
     flags = pd.concat(frames)
     flags.index = pd.MultiIndex.from_tuples(list(flags.index), names=["area_code", "need"])
     numbers = ctx.key[["estimated", "capacity", "ratio"]].reset_index()

@@ -56,7 +56,7 @@ def stage_matrix(
     all_stage = (
         shares[["service_id", "area_code", "need"]]
         .merge(stage_terms(terms), on="service_id")
-        .assign(name=lambda f: f["service_id"].map(names))
+        .assign(name=lambda f: f["service_id"].map(pd.Series(names, dtype=object)))
         .sort_values(["area_code", "need", "stage", "name", "service_id"])
     )
     ids = group_lists(all_stage, ["area_code", "need", "stage"], "service_id")

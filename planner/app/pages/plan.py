@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from planner.analysis import plan_scenario
 from planner.app import cache, components, state
 from planner.app.components import md
 from planner.errors import PlannerError
@@ -84,7 +83,7 @@ with cache.shown_errors():
                 st.rerun()
             except PlannerError as exc:
                 st.error(str(exc))
-    result, diff = plan_scenario(analysis, data.assumptions, plan)
+    result, diff = cache.scenario(plan)
     st.subheader("Before and after")
     s = diff.summary
     cols = st.columns(4)
@@ -126,7 +125,7 @@ with cache.shown_errors():
     st.subheader("Compare plans")
     table = []
     for other in plans:
-        _, d = plan_scenario(analysis, data.assumptions, other)
+        _, d = cache.scenario(other)
         table.append({"plan": other["name"], **d.summary})
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     st.subheader("Suggest lots for a budget")
