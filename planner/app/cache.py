@@ -99,11 +99,7 @@ def _scenario(data: str, database: str, stamp: int, plan_id: str, version: int, 
     from planner.analysis import plan_scenario
 
     base = _analysis(data, database, stamp)
-    return plan_scenario(base, base_assumptions(data), _plan)
-
-
-def base_assumptions(data: str):
-    return _planner_data(data).assumptions
+    return plan_scenario(base, _planner_data(data).assumptions, _plan)
 
 
 def scenario(plan: dict):

@@ -21,6 +21,15 @@ from openpyxl.utils import get_column_letter
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
+def keep_as_text(ws, *, min_row: int) -> None:
+    """openpyxl treats a str starting with "=" as a formula: every text cell from ``min_row``
+    down that looks like one is stored as text."""
+    for row in ws.iter_rows(min_row=min_row):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+                cell.data_type = "s"
+
+
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy in which text a spreadsheet would run as a formula (starting with =, +, - or @)
     starts with an apostrophe, as OWASP advises for CSV files opened in Excel or Calc."""
@@ -63,11 +72,7 @@ def write_table(ws, frame: pd.DataFrame, *, title: str, number_formats: Mapping[
         cell.font = Font(bold=True)
     for row in frame.itertuples(index=False):
         ws.append([safe_cell_value(v) for v in row])
-    # openpyxl treats a str starting with "=" as a formula: force every text cell to data
-    for row in ws.iter_rows(min_row=3):
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
-                cell.data_type = "s"
+    keep_as_text(ws, min_row=3)
     for idx, col in enumerate(frame.columns, start=1):
         letter = get_column_letter(idx)
         fmt = number_formats.get(str(col))
@@ -119,10 +124,9 @@ def _text_sheet(
             cell.font = Font(bold=True)
     for row in rows:
         ws.append([safe_cell_value(v) for v in row])
+    keep_as_text(ws, min_row=2)
     for r in ws.iter_rows(min_row=2):
         for cell in r:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
-                cell.data_type = "s"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width

@@ -6,6 +6,7 @@ SQLite (a file in the user data folder) is the embedded default; PostgreSQL when
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -167,6 +168,7 @@ def check_database(engine: Engine, *, quick: bool = False) -> list[str]:
     return problems
 
 
+@functools.cache
 def _head_revision() -> str:
     from alembic.script import ScriptDirectory
 

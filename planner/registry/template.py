@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from planner.areas import AreaSet
-from planner.exports.xlsx import FORMULA_PREFIXES, safe_cell_value
+from planner.exports.xlsx import keep_as_text, safe_cell_value
 from planner.registry.workbook_layout import (
     AREA_COLUMNS,
     COLUMN_HELP,
@@ -41,10 +41,7 @@ def _write_sheet(
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         ws.append([safe_cell_value(v) for v in row])
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
-                cell.data_type = "s"
+    keep_as_text(ws, min_row=2)
     for i, col in enumerate(columns, start=1):
         width = 14 if ":" in col else max(12, min(40, len(col) + 4))
         if col in ("name", "description", "commissioner"):
