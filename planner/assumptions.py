@@ -47,16 +47,111 @@ Text = Annotated[str, Field(min_length=1)]
 
 
 class Sourced(_Strict):
-    """A number with where it came from and why it is used."""
+    """A number with where it came from and why it is used; optionally a low and a high value,
+    each with its own source (BRIEF §4.1, ranges)."""
 
     value: float
     source: Text
     rationale: Text
     unit: str | None = None
+    low: float | None = None
+    low_source: str | None = None
+    high: float | None = None
+    high_source: str | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> Sourced:
+        for end in ("low", "high"):
+            if (getattr(self, end) is None) != (getattr(self, f"{end}_source") is None):
+                raise ValueError(f"{end} and {end}_source come together")
+        if self.low is not None and self.low > self.value:
+            raise ValueError(f"low ({self.low}) must not be above value ({self.value})")
+        if self.high is not None and self.high < self.value:
+            raise ValueError(f"high ({self.high}) must not be below value ({self.value})")
+        return self
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """(low, high), the central value where a bound is not given."""
+        low = self.value if self.low is None else self.low
+        high = self.value if self.high is None else self.high
+        return low, high
 
 
 class Share(Sourced):
     value: float = Field(gt=0, le=1)
+    low: float | None = Field(default=None, gt=0, le=1)
+    high: float | None = Field(default=None, gt=0, le=1)
+
+
+class Multiplier(Sourced):
+    value: float = Field(ge=0)
+    low: float | None = Field(default=None, ge=0)
+
+
+MEASURES = ("people", "places", "centres")
+"""What a service adds to a tier: its capacity (people a year), its places (a stock of
+family places), or itself (one centre)."""
+BASES = ("estimated", "recorded", "population", "women_16plus")
+TIER_SELECTORS = ("service_type", "accreditation")
+
+
+class Tier(_Strict):
+    """One kind of provision for a need (BRIEF §4.1): its demand rule, its unit and the
+    services that serve it.
+
+    demand = basis ÷ per × rate, where basis is the need's estimated victims (recorded ÷
+    reporting rate × take-up share), its recorded count, the residents, or the women aged 16+;
+    ``part`` takes one part of the recorded count (road harm: "fatal" or "serious")."""
+
+    label: Text
+    unit: Text
+    measure: Literal[MEASURES] = "people"  # type: ignore[valid-type]
+    served_by: list[str] = []
+    """``service_type:idva`` or ``accreditation:rape_crisis_nss``."""
+    other_types: bool = False
+    """Also serves every service of the need whose type no other tier of the need names."""
+    basis: Literal[BASES]  # type: ignore[valid-type]
+    part: str | None = None
+    per: float = Field(default=1.0, gt=0)
+    rate: Multiplier
+    people_per_unit: Multiplier | None = None
+    """People a year one unit stands for, to rank a stock (places) beside people a year; a
+    tier without it is ranked within itself only."""
+    unit_cost: str | None = None
+    """The unit cost (``[unit_costs]`` key) of adding one unit of this tier."""
+
+    @model_validator(mode="after")
+    def _selectors(self) -> Tier:
+        for item in self.served_by:
+            kind, _, value = item.partition(":")
+            if kind not in TIER_SELECTORS or not value:
+                raise ValueError(
+                    f"served_by entry {item!r} must look like 'service_type:idva' or "
+                    "'accreditation:rape_crisis_nss'"
+                )
+        if not self.served_by and not self.other_types:
+            raise ValueError("a tier needs served_by entries or other_types = true")
+        return self
+
+    @property
+    def ranked_in_people(self) -> bool:
+        return self.measure == "people" or self.people_per_unit is not None
+
+    def people_factor(self) -> float:
+        return 1.0 if self.people_per_unit is None else self.people_per_unit.value
+
+
+def whole_need_tier(need: Need) -> Tier:
+    """The one tier of a need whose assumptions list none: all its services against its
+    estimated victims (the v1 model)."""
+    return Tier(
+        label="all support",
+        unit="people a year",
+        basis="estimated",
+        other_types=True,
+        rate=Multiplier(value=1.0, source="the need's estimated victims", rationale="-"),
+    )
 
 
 class Need(_Strict):
@@ -75,9 +170,17 @@ class Need(_Strict):
     """Most victims never report: an area needs a service reachable without a police report."""
     reporting_rate: Share
     take_up_share: Share
+    tiers: dict[str, Tier] = {}
+    """The need's tiers in the order they are shown; none: one tier of all its services."""
+
+    @property
+    def tier_specs(self) -> dict[str, Tier]:
+        return self.tiers or {"all": whole_need_tier(self)}
 
     @model_validator(mode="after")
     def _specialist_form(self) -> Need:
+        if sum(t.other_types for t in self.tiers.values()) > 1:
+            raise ValueError("at most one tier of a need may take other_types")
         for item in self.required_specialist:
             kind, _, value = item.partition(":")
             if kind not in SPECIALIST_KINDS or not value:
@@ -104,6 +207,33 @@ class UnitCost(Sourced):
     unit: Text
 
 
+class Ranking(_Strict):
+    """How unmet need is weighed across needs when ranking areas and spending a budget."""
+
+    weights: dict[Literal[NEEDS], float]  # type: ignore[valid-type]
+    basis: Literal["share", "people"] = "share"
+    """``people``: one unmet person a year counts the same in every tier and need, so the
+    largest tiers (community support) lead everywhere. ``share``: each tier counts by the share
+    of its own London-wide unmet need an area holds, each need's tiers sharing the need's
+    weight equally: within a tier the order is by unmet people either way."""
+    source: Text
+    rationale: Text
+
+    @model_validator(mode="after")
+    def _non_negative(self) -> Ranking:
+        bad = [k for k, v in self.weights.items() if not v >= 0]
+        if bad:
+            raise ValueError(f"weights must be 0 or more: {', '.join(bad)}")
+        return self
+
+
+DEFAULT_RANKING = Ranking(
+    weights={},
+    source="project default",
+    rationale="Every need, and every tier within a need, weighs the same.",
+)
+
+
 class Meta(_Strict):
     title: Text
     edited_by: Text
@@ -116,12 +246,23 @@ class Assumptions(_Strict):
     thresholds: dict[Literal[THRESHOLDS], Threshold]  # type: ignore[valid-type]
     unit_costs: dict[str, UnitCost] = {}
     """Cost of supporting one person for a year, by service type: used by plan suggestions."""
+    ranking: Ranking = DEFAULT_RANKING
+
+    def weight(self, need: str) -> float:
+        return self.ranking.weights.get(need, 1.0)  # type: ignore[call-overload]
 
     @model_validator(mode="after")
     def _complete(self) -> Assumptions:
         missing = [n for n in NEEDS if n not in self.needs]
         if missing:
             raise ValueError(f"needs missing: {', '.join(missing)}")
+        for need, spec in self.needs.items():
+            for key, tier in spec.tiers.items():
+                if tier.unit_cost and tier.unit_cost not in self.unit_costs:
+                    raise ValueError(
+                        f"needs.{need}.tiers.{key}.unit_cost: {tier.unit_cost!r} is not a "
+                        "[unit_costs] key"
+                    )
         missing = [t for t in THRESHOLDS if t not in self.thresholds]
         if missing:
             raise ValueError(f"thresholds missing: {', '.join(missing)}")
@@ -138,30 +279,68 @@ class Assumptions(_Strict):
         return self.thresholds[key].value  # type: ignore[index]
 
     def table(self) -> pd.DataFrame:
-        """Every assumption as a row: ``section, key, value, unit, source, rationale``."""
+        """Every assumption as a row: ``section, key, value, low, high, unit, source,
+        rationale`` (low and high blank where no range is given; their sources are in
+        ``source``)."""
         rows = []
+
+        def add(section: str, key: str, item: Sourced, unit: str | None) -> None:
+            source = item.source
+            if item.low is not None:
+                source += f" | low {item.low:g}: {item.low_source}"
+            if item.high is not None:
+                source += f" | high {item.high:g}: {item.high_source}"
+            rows.append(
+                (section, key, item.value, item.low, item.high, unit, source, item.rationale)
+            )
+
         for need, spec in self.needs.items():
             for key in ("reporting_rate", "take_up_share"):
-                item: Sourced = getattr(spec, key)
-                rows.append(
-                    (
-                        "need: " + need,
-                        key,
-                        item.value,
-                        "share (0 to 1)",
-                        item.source,
-                        item.rationale,
-                    )
+                add("need: " + need, key, getattr(spec, key), "share (0 to 1)")
+            for key, tier in spec.tiers.items():
+                base = {
+                    "estimated": "estimated victims",
+                    "recorded": "recorded " + (tier.part or "count"),
+                    "population": "residents",
+                    "women_16plus": "women aged 16+",
+                }[tier.basis]
+                per = "" if tier.per == 1 else f" per {tier.per:,.0f} {base}"
+                add(
+                    f"tier: {need}",
+                    f"{key}.rate",
+                    tier.rate,
+                    f"{tier.unit}{per or ' per ' + base}",
                 )
+                if tier.people_per_unit is not None:
+                    add(
+                        f"tier: {need}",
+                        f"{key}.people_per_unit",
+                        tier.people_per_unit,
+                        f"people a year per {tier.unit.removesuffix('s')}",
+                    )
         for section, items in (
             ("benchmark", self.benchmarks),
             ("threshold", self.thresholds),
             ("unit cost", self.unit_costs),
         ):
             for key, item in items.items():
-                rows.append((section, key, item.value, item.unit, item.source, item.rationale))
+                add(section, key, item, item.unit)
+        for need in self.needs:
+            rows.append(
+                (
+                    "ranking",
+                    f"weight.{need}",
+                    self.weight(need),
+                    None,
+                    None,
+                    "weight of one unmet person a year",
+                    self.ranking.source,
+                    self.ranking.rationale,
+                )
+            )
         return pd.DataFrame(
-            rows, columns=["section", "key", "value", "unit", "source", "rationale"]
+            rows,
+            columns=["section", "key", "value", "low", "high", "unit", "source", "rationale"],
         )
 
 
@@ -220,48 +399,3 @@ def load_assumptions(path: Path) -> Assumptions:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
     return parse_assumptions(raw, source=str(path))
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
-
-
-def dump_toml(raw: dict) -> str:
-    """TOML text for the assumptions structure (tables of scalars, lists and sub-tables)."""
-    lines: list[str] = []
-
-    def table(prefix: str, node: dict) -> None:
-        scalars = {k: v for k, v in node.items() if not isinstance(v, dict)}
-        tables = {k: v for k, v in node.items() if isinstance(v, dict)}
-        if scalars:
-            lines.append(f"[{prefix}]")
-            lines.extend(f"{k} = {_toml_value(v)}" for k, v in scalars.items())
-            lines.append("")
-        for key, child in tables.items():
-            table(f"{prefix}.{key}" if prefix else key, child)
-
-    table("", raw)
-    return "\n".join(lines)
-
-
-def edited_assumptions(
-    path: Path, changes: dict[tuple[str, ...], float], *, editor: str, when: str
-) -> str:
-    """The assumptions file with ``changes`` (key path → new value) applied and the edit
-    recorded in ``meta.edited_by``; validated before it is returned."""
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    for key_path, value in changes.items():
-        node = raw
-        for key in key_path[:-1]:
-            node = node[key]
-        node[key_path[-1]] = value
-    raw["meta"]["edited_by"] = f"{editor}, {when}"
-    parse_assumptions(raw, source="the edited assumptions")
-    return dump_toml(raw)

@@ -66,7 +66,12 @@ def series_from_collisions(collisions: pd.DataFrame, area_set: AreaSet) -> NeedS
     years = collisions.attrs.get("years") or sorted(collisions["year"].unique())
     months = [m for y in years for m in month_range(f"{y}-12", 12)]
     ksi = collisions[collisions["ksi"]].assign(collisions=1)
+    parts = {
+        part: _zero_filled(ksi[ksi["severity"] == severity], area_set.codes, months, "collisions")
+        for part, severity in (("fatal", "Fatal"), ("serious", "Serious"))
+    }
     return NeedSeries(
+        parts=parts,
         need="road_harm",
         counts=_zero_filled(ksi, area_set.codes, months, "collisions"),
         months=tuple(months),

@@ -68,6 +68,9 @@ class NeedSeries:
     london: pd.DataFrame
     source: str
     recording_break: str | None = None
+    parts: Mapping[str, pd.DataFrame] | None = None
+    """Named parts of the count (road harm: "fatal", "serious"), each ``area_code, month,
+    recorded`` like ``counts``; the demand table gives each as ``recorded_<part>``."""
 
 
 def month_range(end: str, length: int) -> list[str]:
@@ -146,6 +149,12 @@ def demand_table(
             out["period_end"] = window[-1]
             out["recorded"] = out["area_code"].map(sums).fillna(0.0).astype(float)
             out["status"] = ASSESSED
+            for part, counts in (s.parts or {}).items():
+                part_sums = (
+                    counts[counts["month"].isin(window)].groupby("area_code")["recorded"].sum()
+                    / spec.averaging_years
+                )
+                out[f"recorded_{part}"] = out["area_code"].map(part_sums).fillna(0.0)
         if spec.police_recorded:
             unpoliced = ~out["police_data"].astype(bool)
             out.loc[unpoliced, "recorded"] = np.nan
@@ -162,7 +171,107 @@ def demand_table(
         out["estimated"] = out["recorded"] / spec.reporting_rate.value * spec.take_up_share.value
         frames.append(out)
     table = pd.concat(frames, ignore_index=True)
-    return table[DEMAND_COLUMNS].sort_values(["need", "area_code"], ignore_index=True)
+    parts = [c for c in table.columns if c.startswith("recorded_") and c not in DEMAND_COLUMNS]
+    return table[DEMAND_COLUMNS + parts].sort_values(["need", "area_code"], ignore_index=True)
+
+
+TIER_DEMAND_COLUMNS = [
+    "area_code",
+    "area_name",
+    "need",
+    "tier",
+    "tier_label",
+    "unit",
+    "measure",
+    "status",
+    "recorded",
+    "estimated",
+    "estimated_low",
+    "estimated_high",
+    "population",
+    "women_16plus",
+]
+
+
+def tier_demand(demand: pd.DataFrame, assumptions: Assumptions) -> pd.DataFrame:
+    """Demand per area × need × tier (BRIEF §4.1), in the tier's unit, with its range.
+
+    ``demand``: the demand table (area_code, area_name, need, status, recorded, estimated,
+    population, women_16plus, and ``recorded_<part>`` where a tier reads a part). A tier's
+    ``estimated`` is basis ÷ per × rate; ``estimated_low`` / ``_high`` take each multiplier
+    at the end of its range that gives the least / the most demand. Tiers built on residents
+    or women aged 16+ are assessed wherever the population is known, police data or not.
+    """
+    frames = []
+    for need, spec in assumptions.needs.items():
+        rows = demand[demand["need"] == need]
+        rr, tu = spec.reporting_rate, spec.take_up_share
+        rr_low, rr_high = rr.bounds
+        tu_low, tu_high = tu.bounds
+        for key, tier in spec.tier_specs.items():
+            rate_low, rate_high = tier.rate.bounds
+            out = rows[
+                [
+                    "area_code",
+                    "area_name",
+                    "need",
+                    "status",
+                    "recorded",
+                    "population",
+                    "women_16plus",
+                ]
+            ].copy()
+            out["tier"], out["tier_label"] = key, tier.label
+            out["unit"], out["measure"] = tier.unit, tier.measure
+            if tier.basis in ("population", "women_16plus"):
+                base = rows[tier.basis].astype(float)
+                known = (base > 0).fillna(False)
+                out["status"] = np.where(known, ASSESSED, "no population figure")
+                base = base.where(known)
+                low = base / tier.per * rate_low
+                high = base / tier.per * rate_high
+                central = base / tier.per * tier.rate.value
+            else:
+                recorded = rows["recorded"].astype(float)
+                if tier.part:
+                    column = f"recorded_{tier.part}"
+                    if column not in rows:
+                        raise PlannerError(
+                            f"Tier {need}.{key} reads the {tier.part!r} part of the recorded "
+                            f"count, which the {need} data does not give."
+                        )
+                    counted = rows[column].astype(float).where(recorded.notna())
+                else:
+                    counted = recorded
+                if tier.basis == "recorded":
+                    central = counted / tier.per * tier.rate.value
+                    low = counted / tier.per * rate_low
+                    high = counted / tier.per * rate_high
+                else:
+                    # the demand table's estimate, scaled to the part and the range
+                    share = (counted / recorded.where(recorded > 0)).fillna(0.0)
+                    estimated = rows["estimated"].astype(float) * share
+                    central = estimated / tier.per * tier.rate.value
+                    low = central * (rr.value / rr_high) * (tu_low / tu.value)
+                    low = low * (rate_low / tier.rate.value if tier.rate.value else 0.0)
+                    high = central * (rr.value / rr_low) * (tu_high / tu.value)
+                    high = high * (rate_high / tier.rate.value if tier.rate.value else 0.0)
+            out["estimated"] = central.to_numpy()
+            out["estimated_low"] = low.to_numpy()
+            out["estimated_high"] = high.to_numpy()
+            frames.append(out)
+    if not frames:
+        return pd.DataFrame(columns=TIER_DEMAND_COLUMNS)
+    table = pd.concat(frames, ignore_index=True)
+    order = {
+        (n, t): i
+        for i, (n, t) in enumerate(
+            (n, t) for n, spec in assumptions.needs.items() for t in spec.tier_specs
+        )
+    }
+    table["_order"] = [order[k] for k in zip(table["need"], table["tier"], strict=True)]
+    table = table.sort_values(["_order", "area_code"], ignore_index=True)
+    return table[TIER_DEMAND_COLUMNS]
 
 
 def trend_table(series: Mapping[str, NeedSeries], areas: pd.DataFrame) -> pd.DataFrame:

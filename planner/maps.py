@@ -67,7 +67,7 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, title: str, entries: list[tuple[str, str]]) -> None:
+    def __init__(self, title: str, entries: list[tuple[str, str]], note: str = "") -> None:
         super().__init__()
         self._name = "Legend"
         rows = "".join(
@@ -79,7 +79,14 @@ class Legend(MacroElement):
         box = (
             '<div style="background:white;padding:6px 8px;border-radius:4px;'
             'box-shadow:0 0 4px rgba(0,0,0,.3);font:12px sans-serif;line-height:18px">'
-            f"<b>{html.escape(title)}</b>{rows}</div>"
+            f"<b>{html.escape(title)}</b>{rows}"
+            + (
+                f'<div style="max-width:260px;white-space:normal;margin-top:4px">'
+                f"{html.escape(note)}</div>"
+                if note
+                else ""
+            )
+            + "</div>"
         )
         self.html_json = json.dumps(box)
 
@@ -168,7 +175,7 @@ def choropleth(
         style_function=style,
         highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
-            fields=["area_name", "shown"], aliases=["", legend], sticky=True
+            fields=["area_name", "shown"], aliases=["", legend], sticky=True, style=TOOLTIP_STYLE
         ),
     ).add_to(fmap)
     lows = [float(numbers.min()), *breaks[:-1]]
@@ -197,23 +204,94 @@ RAG_COLOURS = {
 }
 
 
-def rag_map(layer: gpd.GeoDataFrame, coverage: pd.DataFrame, *, title: str) -> folium.Map:
-    """Areas coloured by RAG status, with the status in words in the tooltip and legend."""
+COVERAGE_PALETTE = ("#54278f", "#756bb1", "#9e9ac8", "#cbc9e2", "#f2f0f7")
+"""Five classes of coverage, lowest darkest (ColorBrewer Purples, reversed): a hue of its own,
+so a class colour is never read as a red/amber/green status."""
+TOOLTIP_STYLE = "white-space: normal; max-width: 320px; font-size: 12px;"
+"""Leaflet tooltips do not wrap by default, so long words were cut off at the map's edge."""
+
+
+def quantile_breaks(values: pd.Series, classes: int = len(COVERAGE_PALETTE)) -> list[float]:
+    """Upper bounds of up to ``classes`` quantile classes of the values, so that each class
+    holds about as many areas (fewer classes when values repeat)."""
+    shown = values.dropna().astype(float)
+    if shown.empty:
+        return []
+    cuts = np.quantile(shown, np.linspace(0, 1, classes + 1)[1:])
+    return sorted({float(c) for c in cuts})
+
+
+def _pct(value: float) -> str:
+    from planner.coverage.thresholds import percent
+
+    return f"{percent(value):,.0f}%"
+
+
+def coverage_map(
+    layer: gpd.GeoDataFrame,
+    rows: pd.DataFrame,
+    *,
+    title: str,
+    red: float,
+    amber: float,
+) -> folium.Map:
+    """Areas coloured by quantile classes of their coverage ratio, so boroughs separate even
+    when every one is red (BRIEF §4.1); the red/amber thresholds are numbers in the legend and
+    the status stays in words in the tooltip.
+
+    ``rows``: area_code, rag, rag_words, ratio, estimated, capacity, and optionally tier_label
+    (or worst_tier_label), unit, ratio_low, ratio_high, uncertain.
+    """
+    columns = ["area_code", "rag", "rag_words", "ratio", "estimated", "capacity"]
+    optional = ["tier_label", "worst_tier_label", "unit", "ratio_low", "ratio_high", "uncertain"]
+    columns += [c for c in optional if c in rows]
     joined = layer[["area_code", "area_name", "geometry"]].merge(
-        coverage[["area_code", "rag", "rag_words", "ratio", "estimated", "capacity"]],
-        on="area_code",
-        how="left",
+        rows[columns], on="area_code", how="left"
     )
-    joined["coverage"] = ["—" if pd.isna(r) else f"{r:.0%}" for r in joined["ratio"]]
-    joined["need_text"] = ["—" if pd.isna(e) else f"{e:,.0f} a year" for e in joined["estimated"]]
-    joined["capacity_text"] = [
-        f"{c:,.0f} a year" if pd.notna(c) else "—" for c in joined["capacity"]
+    unit = joined["unit"] if "unit" in joined else pd.Series("people a year", index=joined.index)
+    unit = unit.fillna("people a year")
+
+    def coverage_text(i: int) -> str:
+        r = joined.at[i, "ratio"]
+        if pd.isna(r):
+            return "—"
+        text = _pct(r)
+        if "ratio_low" in joined and pd.notna(joined.at[i, "ratio_low"]):
+            lo, hi = joined.at[i, "ratio_low"], joined.at[i, "ratio_high"]
+            if _pct(lo) != _pct(hi):
+                text += f" (range {_pct(lo)} to {_pct(hi)})"
+        return text
+
+    status = joined["rag_words"].fillna("No figure")
+    if "uncertain" in joined:
+        status = status + np.where(
+            joined["uncertain"].fillna(False).astype(bool), " (uncertain within the range)", ""
+        )
+    tier = joined.get("tier_label", joined.get("worst_tier_label"))
+    joined["tier_text"] = tier.fillna("—") if tier is not None else "—"
+    joined["status_text"] = status
+    joined["coverage"] = [coverage_text(i) for i in joined.index]
+    joined["need_text"] = [
+        "—" if pd.isna(e) else f"{e:,.1f} {u}" if e < 10 else f"{e:,.0f} {u}"
+        for e, u in zip(joined["estimated"], unit, strict=True)
     ]
-    geo = gpd.GeoDataFrame(
-        joined[["area_name", "rag", "rag_words", "coverage", "need_text", "capacity_text"]],
-        geometry=joined.geometry,
-        crs=layer.crs,
-    )
+    joined["capacity_text"] = [
+        "—" if pd.isna(c) else f"{c:,.1f}" if 0 < c < 10 else f"{c:,.0f}"
+        for c in joined["capacity"]
+    ]
+    ratio = pd.to_numeric(joined["ratio"], errors="coerce")
+    breaks = quantile_breaks(ratio)
+    palette = COVERAGE_PALETTE if len(breaks) > 2 else COVERAGE_PALETTE[:: 4 // max(len(breaks), 1)]
+
+    def colour(value: float) -> str:
+        if pd.isna(value) or not breaks:
+            return NO_VALUE_COLOUR
+        index = int(np.searchsorted(breaks, value, side="left"))
+        return palette[min(index, len(palette) - 1)]
+
+    joined["fill"] = [colour(v) for v in ratio]
+    fields = ["area_name", "status_text", "tier_text", "coverage", "need_text", "capacity_text"]
+    geo = gpd.GeoDataFrame(joined[[*fields, "fill"]], geometry=joined.geometry, crs=layer.crs)
     fmap = folium.Map(
         location=LONDON_CENTRE, zoom_start=10, tiles="OpenStreetMap", control_scale=True
     )
@@ -221,26 +299,41 @@ def rag_map(layer: gpd.GeoDataFrame, coverage: pd.DataFrame, *, title: str) -> f
         geo.to_json(drop_id=True),
         name=title,
         style_function=lambda f: {
-            "fillColor": RAG_COLOURS.get(f["properties"]["rag"], "#bdbdbd"),
+            "fillColor": f["properties"]["fill"],
             "color": "#444444",
             "weight": 0.8,
-            "fillOpacity": 0.75,
+            "fillOpacity": 0.8,
         },
         highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
-            fields=["area_name", "rag_words", "coverage", "need_text", "capacity_text"],
-            aliases=["", "Status", "Coverage", "Estimated need", "Capacity"],
+            fields=fields,
+            aliases=["", "Status", "Tier", "Coverage", "Estimated need", "Capacity"],
             sticky=True,
+            style=TOOLTIP_STYLE,
         ),
     ).add_to(fmap)
-    present = [r for r in RAG_COLOURS if r in set(joined["rag"].dropna())]
-    from planner.coverage.text import RAG_WORDS
-
-    Legend(title, [(RAG_COLOURS[r], RAG_WORDS[r]) for r in present]).add_to(fmap)
+    lows = [float(ratio.min()), *breaks[:-1]]
+    entries = []
+    for i, (lo, hi) in enumerate(zip(lows, breaks, strict=True)):
+        inside = ratio[(ratio <= hi) & ((ratio > lo) if i else (ratio >= lo))]
+        label = _pct(hi) if _pct(lo) == _pct(hi) else f"{_pct(lo)} to {_pct(hi)}"
+        entries.append((palette[min(i, len(palette) - 1)], f"{label} ({len(inside)} areas)"))
+    if ratio.isna().any():
+        entries.append((NO_VALUE_COLOUR, "no figure: not assessed or no demand (see tooltip)"))
+    note = (
+        f"Classes hold about equal numbers of areas. Status: red below {_pct(red)}, amber "
+        f"{_pct(red)} to below {_pct(amber)}, green {_pct(amber)} and over."
+    )
+    Legend(f"{title}: coverage", entries, note=note).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     self_contained(fmap)
     fmap.fit_bounds([[b[1], b[0]] for b in (layer.total_bounds[:2], layer.total_bounds[2:])])
     return fmap
+
+
+def colour_classes(fmap_rows: pd.DataFrame) -> int:
+    """How many colour classes :func:`coverage_map` draws for these rows."""
+    return len(quantile_breaks(pd.to_numeric(fmap_rows["ratio"], errors="coerce")))
 
 
 def sites_map(layer: gpd.GeoDataFrame, sites: pd.DataFrame, *, title: str) -> folium.Map:

@@ -13,6 +13,7 @@ import pandas as pd
 from planner.assumptions import Assumptions
 from planner.coverage import CoverageResult, analyse
 from planner.coverage.inputs import RegistryTables
+from planner.coverage.text import pct, people
 from planner.schema import TERM_FIELDS
 
 LOT_PREFIX = "lot:"
@@ -45,7 +46,8 @@ def lot_records(lots: Sequence[Mapping], *, plan_name: str) -> list[dict]:
                 "gender": "any",
                 "all_areas": False,
                 "capacity_per_year": lot["capacity_per_year"],
-                "places": None,
+                # a lot's capacity is in its tier's unit: family places for a refuge
+                "places": lot["capacity_per_year"],
                 "staff_fte": None,
                 "is_demo": False,
                 "updated_at": pd.Timestamp(dt.date.today()),
@@ -105,30 +107,27 @@ class ScenarioDiff:
 
 
 def _flag_keys(result: CoverageResult) -> pd.DataFrame:
-    return result.flags[["area_code", "area_name", "need", "flag", "severity", "sentence"]]
+    return result.flags[
+        ["area_code", "area_name", "need", "tier", "tier_label", "flag", "severity", "sentence"]
+    ]
 
 
 def compare(before: CoverageResult, after: CoverageResult, lots: Sequence[Mapping]) -> ScenarioDiff:
-    """What a plan changes: flags closed and opened, coverage before and after, and the cost
-    per extra person supported (extra capacity counts only up to estimated need)."""
-    key = ["area_code", "need", "flag"]
+    """What a plan changes: flags closed and opened, coverage per (area, need, tier) before
+    and after, and the cost per extra person supported (the fall in unmet need, people or
+    families a year: extra capacity counts only up to the estimated need)."""
+    key = ["area_code", "need", "tier", "flag"]
     b, a = _flag_keys(before), _flag_keys(after)
     merged = b.merge(a[key], on=key, how="left", indicator=True)
     closed = merged[merged["_merge"] == "left_only"].drop(columns="_merge")
     merged = a.merge(b[key], on=key, how="left", indicator=True)
     opened = merged[merged["_merge"] == "left_only"].drop(columns="_merge")
-    ratios = before.coverage[
-        ["area_code", "area_name", "need", "estimated", "capacity", "ratio", "rag"]
-    ].merge(
-        after.coverage[["area_code", "need", "capacity", "ratio", "rag"]],
-        on=["area_code", "need"],
-        suffixes=("_before", "_after"),
+    columns = ["area_code", "need", "tier", "capacity", "ratio", "rag", "unmet_people"]
+    ratios = before.coverage[["area_name", "tier_label", "unit", "estimated", *columns]].merge(
+        after.coverage[columns], on=["area_code", "need", "tier"], suffixes=("_before", "_after")
     )
     ratios["change"] = ratios["ratio_after"] - ratios["ratio_before"]
-    need = ratios["estimated"].fillna(0)
-    reached_before = np.minimum(ratios["capacity_before"], need)
-    reached_after = np.minimum(ratios["capacity_after"], need)
-    extra = float((reached_after - reached_before).sum())
+    extra = float((ratios["unmet_people_before"] - ratios["unmet_people_after"]).fillna(0.0).sum())
     value = sum(
         float(lot["annual_value_gbp"]) for lot in lots if lot.get("annual_value_gbp") is not None
     )
@@ -179,57 +178,80 @@ def suggest(
     assumptions: Assumptions,
     *,
     budget: float,
-    service_types: Mapping[str, str] | None = None,
-    min_lot: float = 10.0,
+    min_lot: float = 1.0,
 ) -> list[dict]:
-    """Lots that close the most estimated unmet need for the money: a transparent greedy.
+    """Lots that close the largest red gaps first (BRIEF §4.1), each with its reason.
 
-    Each (area, need) has unmet need U = estimated − capacity and a cost c per person (the
-    unit cost of the need's main service type). Repeatedly fund the pair that supports the
-    most people per pound (lowest c, then the largest U), up to U or what the budget still
-    allows. Every lot carries the sentence that explains its choice. The total never exceeds
-    the budget.
+    Red tiers are taken in order of unmet need (people or families a year beyond capacity,
+    weighted across needs by the assumptions' ranking weights; a stock of places counts as
+    the families it houses a year). Each lot adds what lifts one area's tier to the red
+    threshold (out of red), at the unit cost the tier names; a gap the budget left cannot
+    close whole is passed over for the next, and said so. Tiers without a unit cost
+    (centres) are not bought by the lot. The total never exceeds the budget.
     """
-    types = {**PRIMARY_TYPE, **(service_types or {})}
+    red = assumptions.threshold("under_provision_red")
     costs = {t: c.value for t, c in assumptions.unit_costs.items()}
-    rows = coverage[(coverage["status"] == "assessed") & (coverage["estimated"] > 0)].copy()
-    rows["unmet"] = (rows["estimated"] - rows["capacity"]).clip(lower=0)
-    rows["service_type"] = rows["need"].map(types)
-    rows["unit_cost"] = rows["service_type"].map(costs)
-    rows = rows[(rows["unmet"] >= min_lot) & rows["unit_cost"].notna()]
+    tiers = {(n, k): t for n, spec in assumptions.needs.items() for k, t in spec.tier_specs.items()}
+    rows = coverage[
+        (coverage["status"] == "assessed")
+        & (coverage["rag"] == "red")
+        & coverage["priority"].notna()
+        & (coverage["priority"] > 0)
+    ].copy()
+    rows["unit_cost"] = [
+        costs.get(tiers[(n, t)].unit_cost or PRIMARY_TYPE.get(n, ""))
+        for n, t in zip(rows["need"], rows["tier"], strict=True)
+    ]
+    rows = rows[rows["unit_cost"].notna()]
     rows = rows.sort_values(
-        ["unit_cost", "unmet", "area_code", "need"], ascending=[True, False, True, True]
+        ["priority", "area_code", "need", "tier"], ascending=[False, True, True, True]
     )
-    left, lots = float(budget), []
-    for row in rows.itertuples(index=False):
-        people = min(row.unmet, left // row.unit_cost)
-        if people < min_lot:
-            continue
-        people = float(np.floor(people))
-        cost = people * row.unit_cost
-        left -= cost
+    left, lots, passed = float(budget), [], []
+    for rank, row in enumerate(rows.itertuples(index=False), start=1):
+        needed = max(float(np.ceil(red * row.estimated - row.capacity - 1e-9)), min_lot)
+        cost = needed * row.unit_cost
         spec = assumptions.needs[row.need]
-        label = row.service_type.replace("_", " ")
-        label = label.upper() if len(label) <= 4 else label
+        tier = tiers[(row.need, row.tier)]
+        where = f"{row.area_name}, {spec.phrase}, {tier.label}"
+        if cost > left:
+            passed.append(f"{where} (£{cost:,.0f})")
+            continue
+        left -= cost
+        types = [x.partition(":")[2] for x in tier.served_by if x.startswith("service_type:")]
+        service_type = types[0] if types else PRIMARY_TYPE[row.need]
+        weighing = (
+            "its share of London's unmet need in the tier, every need weighing the same"
+            if assumptions.ranking.basis == "share"
+            else "people a year, every person weighing the same"
+        )
+        if assumptions.weight(row.need) != 1:
+            weighing += f" (this need weighted {assumptions.weight(row.need):g})"
+        skipped = (
+            f" Larger red gaps cost more than the budget left: {'; '.join(passed[:2])}"
+            + (f" and {len(passed) - 2} more" if len(passed) > 2 else "")
+            + "."
+            if passed
+            else ""
+        )
         lots.append(
             {
-                "name": f"{spec.label}: {label} in {row.area_name}",
+                "name": f"{spec.label}: {tier.label} in {row.area_name}",
                 "needs": [row.need],
-                "service_type": row.service_type,
+                "service_type": service_type,
                 "areas": [row.area_code],
-                "capacity_per_year": int(people),
+                "capacity_per_year": int(needed),
+                "unit": tier.unit,
                 "annual_value_gbp": round(cost, 2),
                 "stages": list(spec.required_stages),
                 "without_police_report": True,
                 "rationale": (
-                    f"{row.area_name} has an estimated {row.unmet:,.0f} people a year with "
-                    f"{spec.phrase} beyond today's capacity; at £{row.unit_cost:,.0f} per person "
-                    f"this is among the most people supported per pound still unfunded, so this "
-                    f"lot funds {people:,.0f} of them for £{cost:,.0f} "
-                    f"(£{left:,.0f} of the budget left)."
+                    f"{where} is red at {pct(row.ratio)} coverage, with {people(row.unmet)} "
+                    f"{tier.unit} unmet: number {rank} of London's red gaps by unmet need "
+                    f"({weighing}). This lot adds {needed:,.0f} {tier.unit} at "
+                    f"£{row.unit_cost:,.0f} each, lifting it to {pct(red)} (out of red), for "
+                    f"£{cost:,.0f}; £{left:,.0f} of the budget left.{skipped}"
                 ),
             }
         )
-        if left < min_lot * rows["unit_cost"].min():
-            break
+        passed = []
     return lots

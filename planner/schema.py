@@ -36,6 +36,7 @@ CHOICE_FIELDS: dict[str, str] = {
     "service_type": "service_types",
     "referral_route": "referral_routes",
     "gender": "genders",
+    "scope": "scopes",
 }
 """Single-valued controlled fields: record key → vocabulary."""
 
@@ -48,6 +49,7 @@ SERVICE_FIELDS: tuple[str, ...] = (
     "without_police_report",
     "gender",
     "all_areas",
+    "scope",
     "capacity_per_year",
     "places",
     "staff_fte",
@@ -104,6 +106,15 @@ SCALARS: tuple[str, ...] = (*(f for f in SERVICE_FIELDS if f not in TERM_FIELDS)
 TAXONOMIES: dict[str, str] = {**CHOICE_FIELDS, **CONTROLLED_LISTS}
 """Record key → vocabulary, for every controlled field: Open Referral UK writes each as a
 taxonomy of the project's own."""
+
+
+SCOPE_WORDS: dict[str, str] = {
+    "local": "local service",
+    "sub_region": "sub-regional service",
+    "area_set": "service for the whole area set",
+    "national": "national service",
+}
+"""How a list says a service's scope (BRIEF §4.1: wider services are stated as such)."""
 
 
 def vocabulary_keys(vocab) -> dict[str, list[str]]:

@@ -17,6 +17,7 @@ LISTS = (
     "channels",
     "age_groups",
     "genders",
+    "scopes",
     "accreditations",
     "referral_routes",
     "funding_statuses",

@@ -49,6 +49,15 @@ def assumptions() -> Assumptions:
     return load_assumptions(REPO_ROOT / "data" / "assumptions.toml")
 
 
+@pytest.fixture(scope="session")
+def untiered() -> Assumptions:
+    """The real assumptions with each need as one tier of all its services against its
+    estimated victims (the v1 model): what the hand-built coverage worlds test."""
+    assumptions = load_assumptions(REPO_ROOT / "data" / "assumptions.toml")
+    needs = {n: spec.model_copy(update={"tiers": {}}) for n, spec in assumptions.needs.items()}
+    return assumptions.model_copy(update={"needs": needs})
+
+
 @pytest.fixture
 def data_copy(tmp_path, data_dir):
     """Make a data folder of links to the real files, with some files replaced.
@@ -177,3 +186,29 @@ def demo_env(tmp_path, demo_registry_file) -> dict[str, str]:
     target.parent.mkdir(parents=True)
     shutil.copy(demo_registry_file, target)
     return clean_env(XDG_DATA_HOME=str(tmp_path / "xdg"))
+
+
+LONDON_AS_OF = __import__("datetime").date(2026, 11, 29)
+
+
+@pytest.fixture(scope="session")
+def london(tmp_path_factory, data_dir, validation_ctx):
+    """The real London data with the demonstration registry loaded as of 29 November 2026:
+    (data, registry, small areas, analysis)."""
+    from planner.analysis import analyse_registry
+    from planner.datasets import load_planner_data, load_small_areas
+    from planner.registry.demo import load_demo
+    from planner.registry.service import Registry
+    from planner.settings import load_settings
+
+    path = tmp_path_factory.mktemp("london") / "registry.sqlite"
+    registry = Registry.open(validation_ctx, f"sqlite:///{path}")
+    data = load_planner_data(load_settings({"PLANNER_DATA_DIR": str(data_dir)}))
+    load_demo(registry, data.boundaries, today=LONDON_AS_OF)
+    small = load_small_areas(data.data_dir, data.area_set)
+    return (
+        data,
+        registry,
+        small,
+        analyse_registry(data, registry, as_of=LONDON_AS_OF, small_areas=small),
+    )

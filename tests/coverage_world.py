@@ -32,6 +32,9 @@ def demand(
                     "estimated": None if blank else value,
                     "population": population,
                     "women_16plus": population * 0.4,
+                    # road harm's parts: the world's road demand is all serious injury
+                    "recorded_fatal": 0.0 if need == "road_harm" else None,
+                    "recorded_serious": value if need == "road_harm" else None,
                 }
             )
     return pd.DataFrame(rows)

@@ -26,17 +26,42 @@ def test_every_brief_value_is_present_with_a_source(assumptions):
     assert "RAS54004" in needs["road_harm"].reporting_rate.source
     assert needs["homicide"].averaging_years == 3
     b = assumptions.benchmarks
-    assert b["refuge_family_places_per_10000_population"].value == 1
-    assert b["rape_crisis_centres_per_200000_women"].value == 1
-    assert b["sarcs_per_400000_women"].value == 1
+    # the Council of Europe standards and the SafeLives Marac rate are tier demand rules
+    tiers = {n: s.tiers for n, s in needs.items()}
+    refuge = tiers["domestic_abuse"]["safe_accommodation"]
+    assert (refuge.basis, refuge.per, refuge.rate.value, refuge.measure) == (
+        "population",
+        10_000,
+        1,
+        "places",
+    )
+    idva = tiers["domestic_abuse"]["high_risk"]
+    assert (idva.basis, idva.per, idva.rate.value) == ("women_16plus", 10_000, 40)
+    assert "not confirmed" in idva.rate.source
+    sarc, rcc = tiers["sexual_violence"]["sarc"], tiers["sexual_violence"]["rape_crisis_centres"]
+    assert (sarc.per, rcc.per, sarc.measure, rcc.measure) == (
+        400_000,
+        200_000,
+        "centres",
+        "centres",
+    )
+    assert "Council of Europe" in sarc.rate.source and "Council of Europe" in rcc.rate.source
     assert b["national_helplines_24_7"].value == 1
     assert (b["idva_caseload_low"].value, b["idva_caseload_high"].value) == (60, 70)
     assert b["police_referral_working_days"].value == 2
     table = assumptions.table()
     assert table["source"].str.len().min() > 3
     assert table["rationale"].str.len().min() > 10
-    assert len(table) == 2 * len(NEEDS) + len(b) + len(assumptions.thresholds) + len(
-        assumptions.unit_costs
+    tiers = [t for spec in needs.values() for t in spec.tiers.values()]
+    stocks = [t for t in tiers if t.people_per_unit is not None]
+    assert len(table) == (
+        2 * len(NEEDS)
+        + len(tiers)
+        + len(stocks)
+        + len(b)
+        + len(assumptions.thresholds)
+        + len(assumptions.unit_costs)
+        + len(NEEDS)  # a ranking weight per need
     )
 
 
@@ -51,13 +76,13 @@ def test_required_stages_follow_the_brief(assumptions):
 def test_unknown_keys_are_rejected_with_the_closest_name():
     data = raw()
     data["needs"]["homicide"]["reportng_rate"] = {"value": 1}
-    data["benchmarks"]["refuge_family_places_per_10000_population"]["sorce"] = "x"
+    data["benchmarks"]["national_helplines_24_7"]["sorce"] = "x"
     with pytest.raises(ConfigError) as err:
         parse_assumptions(data)
     text = str(err.value)
     assert "2 problem(s)" in text
     assert "needs.homicide.reportng_rate: unknown key (did you mean 'reporting_rate'?)" in text
-    assert "refuge_family_places_per_10000_population.sorce: unknown key" in text
+    assert "national_helplines_24_7.sorce: unknown key" in text
 
 
 @pytest.mark.parametrize(

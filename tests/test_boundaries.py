@@ -17,6 +17,13 @@ from planner.coverage.inputs import RegistryTables
 from planner.coverage.thresholds import percent
 from tests.coverage_world import demand, service, tables
 
+
+@pytest.fixture(scope="module")
+def assumptions(untiered):
+    """These worlds write estimated demand by hand: one tier per need (the v1 model)."""
+    return untiered
+
+
 RATE = 0.189
 AS_OF = dt.date(2026, 11, 29)
 

@@ -7,26 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.analysis import analyse_registry
 from planner.coverage.access import project_sites, two_stage_fca, within_pairs
 from planner.coverage.text import FLAG_KINDS
-from planner.datasets import load_planner_data, load_small_areas
-from planner.registry.demo import load_demo
-from planner.settings import load_settings
 
 AS_OF = dt.date(2026, 11, 29)
-
-
-@pytest.fixture(scope="module")
-def london(tmp_path_factory, data_dir, validation_ctx):
-    from planner.registry.service import Registry
-
-    path = tmp_path_factory.mktemp("london") / "registry.sqlite"
-    registry = Registry.open(validation_ctx, f"sqlite:///{path}")
-    data = load_planner_data(load_settings({"PLANNER_DATA_DIR": str(data_dir)}))
-    load_demo(registry, data.boundaries, today=AS_OF)
-    small = load_small_areas(data.data_dir, data.area_set)
-    return data, registry, small, analyse_registry(data, registry, as_of=AS_OF, small_areas=small)
 
 
 def test_every_flag_kind_occurs(london):
@@ -38,21 +22,41 @@ def test_every_flag_kind_occurs(london):
 
 def test_city_of_london_is_not_assessed_for_police_needs(london):
     _, _, _, analysis = london
-    cov = analysis.result.coverage.set_index(["area_code", "need"])
-    for need in ("domestic_abuse", "sexual_violence", "homicide", "hate_crime"):
-        assert cov.loc[("E09000001", need), "rag"] == "not assessed"
+    cov = analysis.result.coverage
+    city = cov[cov["area_code"] == "E09000001"].set_index(["need", "tier"])
+    # tiers built on police-recorded crime are not assessed; tiers built on residents or women
+    # aged 16+ (IDVA, refuge places, centres) are, police data or not
+    for key in [
+        ("domestic_abuse", "community"),
+        ("sexual_violence", "community"),
+        ("sexual_violence", "isva"),
+        ("homicide", "bereaved_families"),
+        ("hate_crime", "advocacy"),
+    ]:
+        assert city.loc[key, "rag"] == "not assessed" and pd.isna(city.loc[key, "estimated"])
+    for key in [
+        ("domestic_abuse", "high_risk"),
+        ("domestic_abuse", "safe_accommodation"),
+        ("sexual_violence", "sarc"),
+    ]:
+        assert city.loc[key, "status"] == "assessed" and city.loc[key, "estimated"] > 0
     flags = analysis.result.flags
-    city = flags[flags["area_code"] == "E09000001"]
-    assert set(city["need"]) <= {"road_harm"}
+    city_flags = flags[flags["area_code"] == "E09000001"]
+    assessed = {k for k in city.index if city.loc[k, "status"] == "assessed"}
+    # journey and access flags ("" tier) read the need's assessed tiers together
+    assessed |= {(need, "") for need, _ in assessed}
+    assert set(zip(city_flags["need"], city_flags["tier"], strict=True)) <= assessed
 
 
 def test_numbers_trace_back_to_the_inputs(london):
     _, _, _, analysis = london
     result = analysis.result
-    cov = result.coverage.set_index(["area_code", "need"])
-    croydon = cov.loc[("E09000008", "domestic_abuse")]
+    cov = result.coverage.set_index(["area_code", "need", "tier"])
+    croydon = cov.loc[("E09000008", "domestic_abuse", "community")]
     shares = result.shares[
-        (result.shares["area_code"] == "E09000008") & (result.shares["need"] == "domestic_abuse")
+        (result.shares["area_code"] == "E09000008")
+        & (result.shares["need"] == "domestic_abuse")
+        & (result.shares["tier"] == "community")
     ]
     assert croydon["capacity"] == pytest.approx(shares["capacity_share"].sum())
     demand = analysis.demand.set_index(["area_code", "need"])
@@ -62,9 +66,10 @@ def test_numbers_trace_back_to_the_inputs(london):
         (result.flags["flag"] == "under_provision")
         & (result.flags["area_code"] == "E09000008")
         & (result.flags["need"] == "domestic_abuse")
+        & (result.flags["tier"] == "community")
     ].iloc[0]
     assert f"{croydon['ratio']:.0%} coverage" in under["sentence"]
-    assert under["sentence"].startswith("Croydon has ")
+    assert under["sentence"].startswith("Croydon, domestic abuse, Community support: ")
     # the duplicated homicide casework written into the demonstration registry is found
     dup = result.flags[result.flags["flag"] == "duplication"]
     assert {"E09000022", "E09000028", "E09000023"} <= set(dup["area_code"])

@@ -12,6 +12,13 @@ from planner.coverage import analyse
 from planner.coverage.text import FLAG_KINDS
 from tests.coverage_world import AREAS, NEEDS, demand, service, tables
 
+
+@pytest.fixture(scope="module")
+def assumptions(untiered):
+    """These worlds write estimated demand by hand: one tier per need (the v1 model)."""
+    return untiered
+
+
 AS_OF = dt.date(2026, 11, 29)
 GAP_KINDS = {
     "no_provision",

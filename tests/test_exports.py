@@ -11,12 +11,13 @@ import openpyxl
 import pytest
 
 from planner.analysis import analyse_registry
+from planner.coverage.ranking import map_rows, worst_areas
 from planner.datasets import load_planner_data, load_small_areas
 from planner.exports.framework import framework_workbook
 from planner.exports.gap_analysis import gap_analysis_workbook
 from planner.exports.leaflet import leaflet_html, leaflet_pdf
 from planner.exports.maps import gap_map_png, map_html
-from planner.maps import rag_map
+from planner.maps import coverage_map
 from planner.registry.auth import SYSTEM
 from planner.registry.demo import load_demo
 from planner.settings import load_settings
@@ -30,6 +31,8 @@ GAP_SHEETS = [
     "Notes",
     "Summary",
     "Flags",
+    "Tiers",
+    "Worst areas",
     "Coverage",
     "Demand",
     "Services",
@@ -125,12 +128,28 @@ def test_gap_workbook_numbers_equal_the_engine(gap_bytes, world):
     summary = wb["Summary"]
     header = [c.value for c in summary[2]]
     rows = {r[1]: r for r in summary.iter_rows(min_row=3, values_only=True)}
-    cov = analysis.result.coverage.set_index(["area_name", "need"])
+    heads = analysis.result.headline.set_index(["area_name", "need"])
     croydon = rows["Croydon"]
     ratio = croydon[header.index("Domestic abuse: coverage (%)")]
     assert isinstance(ratio, float)
-    assert ratio == pytest.approx(cov.loc[("Croydon", "domestic_abuse"), "ratio"])
+    worst = heads.loc[("Croydon", "domestic_abuse")]
+    assert ratio == pytest.approx(worst["ratio"])
     assert croydon[header.index("Domestic abuse: status")] == "Red"
+    assert croydon[header.index("Domestic abuse: worst tier")] == worst["worst_tier_label"]
+    # the tier sheet and the worst-areas sheet carry the engine's numbers and ranking
+    tiers = wb["Tiers"]
+    theader = [c.value for c in tiers[2]]
+    idva = next(
+        r
+        for r in tiers.iter_rows(min_row=3, values_only=True)
+        if r[theader.index("tier")] == "High risk (IDVA / Marac)"
+    )
+    cov = analysis.result.coverage
+    high = cov[(cov["tier"] == "high_risk") & (cov["status"] == "assessed")]
+    assert idva[theader.index("estimated need")] == pytest.approx(high["estimated"].sum())
+    assert idva[theader.index("capacity")] == pytest.approx(high["capacity"].sum())
+    worst_sheet = [r[1] for r in wb["Worst areas"].iter_rows(min_row=3, values_only=True)]
+    assert worst_sheet == list(worst_areas(analysis.result, n=None)["area_name"])
     assert rows["City of London"][
         header.index(
             "Homicide" if "Homicide" in header else "Families bereaved by homicide: status"
@@ -144,9 +163,10 @@ def test_gap_workbook_numbers_equal_the_engine(gap_bytes, world):
     first = [c.value for c in flags[3]]
     engine = analysis.result.flags.iloc[0]
     assert first[fheader.index("finding")] == engine["sentence"]
-    assert first[fheader.index("estimated need (people a year)")] == pytest.approx(
+    assert first[fheader.index("estimated need (tier's unit)")] == pytest.approx(
         engine["estimated"]
     )
+    assert first[fheader.index("tier")] == engine["tier_label"]
     assert flags.cell(row=3, column=fheader.index("coverage (%)") + 1).number_format == "0%"
     demand = wb["Demand"]
     dheader = [c.value for c in demand[2]]
@@ -183,7 +203,7 @@ def test_filters_carry_into_the_export_and_cells_are_reproducible(world):
     flags = list(wa["Flags"].iter_rows(min_row=3, values_only=True))
     assert flags and {r[1] for r in flags} == {"Lambeth"}
     assert {r[2] for r in flags} == {"Families bereaved by homicide"}
-    assert "duplication" in {r[3] for r in flags}
+    assert "duplication" in {r[4] for r in flags}  # after the tier column
 
 
 def test_framework_workbook(world):
@@ -197,13 +217,23 @@ def test_framework_workbook(world):
     assert "Road-crash victims are victims of crime" in principles
     lots = list(wb["Lots"].iter_rows(min_row=3, values_only=True))
     assert any(
-        r[0] == "Road crash: killed or seriously injured, and the bereaved: East London"
+        r[0] == "Road crash: killed or seriously injured, and the bereaved, Seriously injured: "
+        "East London"
         for r in lots
     )
     evidence = {r[0] for r in wb["Evidence"].iter_rows(min_row=3, values_only=True)}
     assert evidence <= {r[0] for r in lots} and evidence
-    specs = {r[0]: r for r in wb["Service specifications"].iter_rows(min_row=3, values_only=True)}
-    assert "inquest" in specs["Families bereaved by homicide"][2]
+    sheet = wb["Service specifications"]
+    sheader = [c.value for c in sheet[2]]
+    specs = {(r[0], r[1]): r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    homicide = specs[("Families bereaved by homicide", "Bereaved families")]
+    assert "inquest" in homicide[sheader.index("required stages")]
+    # indicative capacity per tier from its benchmark: refuge places at 1 per 10,000 residents
+    refuge = specs[("Domestic abuse", "Safe accommodation (refuge)")]
+    assert refuge[sheader.index("unit")] == "family places"
+    assert refuge[sheader.index("indicative capacity (tier's unit)")] == pytest.approx(
+        data.population["population"].sum() / 10_000, rel=1e-6
+    )
     for ws in wb.worksheets:
         assert not ws.merged_cells.ranges
 
@@ -243,8 +273,10 @@ def test_libreoffice_opens_both_workbooks(world, gap_bytes, tmp_path):
 
 def test_map_exports(world):
     data, analysis = world
-    rows = analysis.result.coverage[analysis.result.coverage["need"] == "road_harm"]
-    page = map_html(rag_map(map_layer(data.boundaries), rows, title="Road harm")).decode()
+    rows = map_rows(analysis.result, "road_harm")
+    page = map_html(
+        coverage_map(map_layer(data.boundaries), rows, title="Road harm", red=0.5, amber=0.8)
+    ).decode()
     assert "cdn.jsdelivr.net" not in page and "data:text/javascript;base64," in page
     assert page.count('"area_name"') >= 33
     png = gap_map_png(data.boundaries, rows, title="Road harm")

@@ -14,6 +14,13 @@ from planner.registry.auth import SYSTEM, Actor, PermissionDenied
 from planner.registry.validation import ValidationError
 from tests.coverage_world import demand, service, tables
 
+
+@pytest.fixture(scope="module")
+def assumptions(untiered):
+    """These worlds write estimated demand by hand: one tier per need (the v1 model)."""
+    return untiered
+
+
 AS_OF = dt.date(2026, 11, 29)
 
 
@@ -105,16 +112,23 @@ def test_suggestions_never_exceed_the_budget(assumptions, budget, values):
     assert sum(lot["annual_value_gbp"] for lot in lots) <= budget + 0.01
     unmet = result.coverage.set_index(["area_code", "need"])["estimated"]
     for lot in lots:
-        assert lot["capacity_per_year"] <= unmet[(lot["areas"][0], lot["needs"][0])] + 1e-9
+        # never more than lifts the tier to the red threshold (plus one unit of rounding)
+        assert lot["capacity_per_year"] <= 0.5 * unmet[(lot["areas"][0], lot["needs"][0])] + 1
         assert lot["rationale"] and "budget left" in lot["rationale"]
 
 
-def test_suggestion_prefers_the_most_people_per_pound(assumptions):
-    d = demand({("A1", "hate_crime"): 100, ("A1", "homicide"): 10})
+def test_suggestion_closes_the_largest_red_gap_first(assumptions):
+    # hate crime: 100 unmet in Alpha, 50 in Beta; lifting each to 50% costs 50 and 25 people
+    # at £400: £20,000 and £10,000
+    d = demand({("A1", "hate_crime"): 100, ("A2", "hate_crime"): 50})
     result = analyse(d, tables(), assumptions, as_of=AS_OF)
-    lots = suggest(result.coverage, assumptions, budget=40_000 + 4_000 * 10)
-    assert [lot["service_type"] for lot in lots] == ["hate_crime_advocacy", "homicide_casework"]
-    assert lots[0]["capacity_per_year"] == 100 and lots[1]["capacity_per_year"] == 10
+    lots = suggest(result.coverage, assumptions, budget=30_000)
+    assert [(lot["areas"][0], lot["capacity_per_year"]) for lot in lots] == [("A1", 50), ("A2", 25)]
+    assert "number 1 of London's red gaps" in lots[0]["rationale"]
+    # a budget that cannot close the largest gap whole passes to the next, and says so
+    lots = suggest(result.coverage, assumptions, budget=15_000)
+    assert [lot["areas"][0] for lot in lots] == ["A2"]
+    assert "Alpha, hate crime" in lots[0]["rationale"] and "£20,000" in lots[0]["rationale"]
 
 
 def test_plan_storage_validation_and_roles(registry):

@@ -21,21 +21,21 @@ def test_init_loads_the_demo_once_then_exports(env, tmp_path):
     """The smoke test of the installed console script: a real new process."""
     first = run_subprocess(env, "registry", "init")
     assert first.returncode == 0, first.stderr
-    assert "Loaded the demonstration registry (fictional providers): 151 service(s)" in (
+    assert "Loaded the demonstration registry (fictional providers): 154 service(s)" in (
         first.stdout
     )
     assert (tmp_path / "xdg" / "planner" / "registry.sqlite").is_file()
     again = run(env, "registry", "init")
-    assert "(151 services)" in again.stdout and "Loaded" not in again.stdout
+    assert "(154 services)" in again.stdout and "Loaded" not in again.stdout
     out = tmp_path / "oruk.json"
     exported = run(env, "registry", "export", "--format", "oruk", "--out", str(out))
     assert exported.returncode == 0, exported.stderr
-    assert "Wrote 151 services (151 are demonstration data)" in exported.stdout
-    assert len(json.loads(out.read_text())) == 151
+    assert "Wrote 154 services (154 are demonstration data)" in exported.stdout
+    assert len(json.loads(out.read_text())) == 154
     xlsx = tmp_path / "registry.xlsx"
     assert run(env, "registry", "export", "--out", str(xlsx)).returncode == 0
     wb = openpyxl.load_workbook(xlsx)
-    assert wb["Services"].max_row == 152
+    assert wb["Services"].max_row == 155
     assert wb["Instructions"]["A2"].value == "DEMONSTRATION DATA"
 
 
@@ -67,7 +67,8 @@ def test_template_import_failure_report_and_approve(env, tmp_path):
     assert "Traceback" not in failed.stderr
     assert openpyxl.load_workbook(report)["Problems"].max_row == 2
     wb = openpyxl.load_workbook(template)
-    wb["Services"]["J2"] = None if header[9] == "capacity_per_year" else wb["Services"]["J2"].value
+    column = header.index("capacity_per_year") + 1
+    wb["Services"].cell(row=2, column=column).value = None
     wb.save(template)
     ok = run(env, "registry", "import", str(template))
     assert ok.returncode == 0, ok.stderr
@@ -138,7 +139,7 @@ def test_cli_on_postgresql(env, postgres_database):
     result = run(env, "registry", "init")
     assert result.returncode == 0, result.stderr
     assert "postgresql+psycopg://postgres@127.0.0.1" in result.stdout
-    assert "151 service(s)" in result.stdout
+    assert "154 service(s)" in result.stdout
 
 
 def test_unreachable_database_is_a_message(env):
@@ -155,9 +156,11 @@ def test_analyse_prints_the_summary_and_writes_tables(demo_env, tmp_path):
     result = run(env, "analyse", "--as-of", "2026-11-29", "--out", str(out))
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    assert "Coverage of 33 areas x 5 needs by 151 approved services (demonstration registry)" in (
+    assert "Coverage of 33 areas x 5 needs by 154 approved services (demonstration registry)" in (
         text
     )
+    assert "domestic abuse: High risk (IDVA / Marac)" in text  # tiers, with their ranges
+    assert "road harm: Seriously injured" in text and "%-" in text
     for kind in (
         "no_provision",
         "under_provision",
@@ -175,10 +178,11 @@ def test_analyse_prints_the_summary_and_writes_tables(demo_env, tmp_path):
     assert {"coverage", "flags", "stages", "access", "benchmarks", "data_quality", "method"} <= set(
         payload
     )
-    assert len(payload["coverage"]) == 165
+    assert len(payload["coverage"]) == 33 * 11  # areas × tiers
+    assert len(payload["headline"]) == 165  # areas × needs
     csv_out = tmp_path / "flags.csv"
     assert run(env, "analyse", "--no-access", "--out", str(csv_out)).returncode == 0
-    assert csv_out.read_text().startswith("area_code,area_name,need,flag,severity")
+    assert csv_out.read_text().startswith("area_code,area_name,need,tier,tier_label,unit,flag")
     bad = run(env, "analyse", "--as-of", "someday")
     assert bad.returncode == 1 and "is not a date" in bad.stderr
 

@@ -36,10 +36,15 @@ def test_demo_registry_contents(registry, areas, area_set, validation_ctx):
     assert services["capacity_per_year"].isna().sum() >= 10
     stale = services["updated_at"].map(lambda t: t.date() if hasattr(t, "date") else t)
     assert (stale < today - dt.timedelta(days=365)).sum() == 10
-    # areas with nothing for a need: road harm outside the few boroughs with casework
+    # road harm: local casework in a few boroughs, elsewhere only the national service
     road = tables.terms[(tables.terms["kind"] == "need") & (tables.terms["value"] == "road_harm")]
-    road_areas = set(tables.areas[tables.areas["service_id"].isin(road["service_id"])]["area_code"])
+    local = services[services["scope"] == "local"]["service_id"]
+    road_local = road["service_id"][road["service_id"].isin(local)]
+    road_areas = set(tables.areas[tables.areas["service_id"].isin(road_local)]["area_code"])
     assert 6 <= len(road_areas) <= 16
+    national = services[services["scope"] == "national"]
+    assert len(national) == 3 and national["name"].str.contains("national").all()
+    assert (tables.areas["service_id"].isin(national["service_id"])).sum() == 3 * 33
     # domestic abuse in Bexley: only London-wide services (court support, Deaf advocacy)
     da = tables.terms[
         (tables.terms["kind"] == "need") & (tables.terms["value"] == "domestic_abuse")
@@ -49,4 +54,5 @@ def test_demo_registry_contents(registry, areas, area_set, validation_ctx):
         & tables.areas["service_id"].isin(da["service_id"])
     ]
     covering = services.set_index("service_id").loc[in_bexley["service_id"]]
-    assert covering["all_areas"].all() and len(covering) == 2
+    assert covering["all_areas"].all() and len(covering) == 3
+    assert sorted(covering["scope"]) == ["area_set", "area_set", "national"]

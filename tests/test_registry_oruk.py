@@ -23,15 +23,35 @@ def areas(data_dir, area_set):
 
 
 def test_demo_registry_export_validates_against_the_official_schema(
-    registry, areas, validation_ctx, capsys
+    registry, areas, validation_ctx, assumptions, capsys
 ):
     load_demo(registry, areas)
     records = registry.services()
     services, problems = oruk_export(
-        records, registry.organisations().to_dict("records"), validation_ctx
+        records, registry.organisations().to_dict("records"), validation_ctx, assumptions
     )
     assert problems == []
-    assert len(services) == len(records) == 151
+    assert len(services) == len(records) == 154
+    # each service names its tiers and its scope (BRIEF §4.1)
+    by_name = {s["name"]: s for s in services}
+
+    def tiers(name):
+        return {
+            a["taxonomy_term"]["term"]
+            for a in by_name[name]["attributes"]
+            if a["taxonomy_term"]["taxonomy"].endswith(":tiers")
+        }
+
+    assert tiers("Croydon IDVA service") == {"domestic_abuse/high_risk"}
+    # a rape crisis counselling service is community support and a rape crisis centre
+    rape_crisis = next(n for n in by_name if n.startswith("Lantern Rape Crisis "))
+    assert tiers(rape_crisis) == {
+        "sexual_violence/community",
+        "sexual_violence/rape_crisis_centres",
+    }
+    helpline = by_name["Lighthouse national domestic abuse helpline"]
+    assert len(helpline["service_areas"]) == 33
+    assert all(a["service_area"].endswith("(national service)") for a in helpline["service_areas"])
     with capsys.disabled():  # shown in the test output, as the issue asks
         print(
             f"\nORUK: {len(services)} demonstration services validated against "

@@ -26,7 +26,7 @@ def test_migrations_create_every_table_at_head(registry):
         "audit_events",
         "alembic_version",
     } <= tables
-    assert schema_revision(registry.engine) == "0004"
+    assert schema_revision(registry.engine) == "0005"
 
 
 def test_migrations_match_the_models(registry):

@@ -33,6 +33,17 @@ def need_picker(data, *, key: str, label: str = "Need") -> str:
     return labels[st.selectbox(label, list(labels), key=key)]
 
 
+HEADLINE = "Worst tier (headline)"
+
+
+def tier_picker(data, need: str, *, key: str, label: str = "Tier") -> str | None:
+    """A tier of ``need``, or None for the headline (each area's worst tier)."""
+    tiers = {HEADLINE: None} | {
+        t.label: k for k, t in data.assumptions.needs[need].tier_specs.items()
+    }
+    return tiers[st.selectbox(label, list(tiers), key=f"{key}_{need}")]
+
+
 def area_picker(data, *, key: str, label: str = "Borough", default: str | None = None) -> str:
     names = [a.name for a in data.area_set.areas]
     index = names.index(default) if default in names else 0

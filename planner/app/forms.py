@@ -17,6 +17,7 @@ def service_detail(record: dict, areas, vocab) -> None:
     st.write("Needs: " + ", ".join(vocab.label("needs", n) for n in record["needs"]))
     st.write("Stages: " + ", ".join(vocab.label("stages", s) for s in record["stages"]))
     covered = [areas.name_of(a["area_code"]) for a in record["areas"]]
+    st.write("Scope: " + vocab.label("scopes", record.get("scope") or "local"))
     st.write("Areas: " + ("all" if record["all_areas"] else ", ".join(covered)))
     st.write(f"Capacity: {record['capacity_per_year'] or 'not recorded'} people a year")
     for site in map(public_site, record["sites"]):
@@ -84,9 +85,16 @@ def service_form(registry, who, current: dict | None) -> None:
         needs = _choices(vocab, "Needs", "needs", c.get("needs"))
         _error(problems, "needs")
         stages = _choices(vocab, "Journey stages", "stages", c.get("stages"))
+        scope = _choice(vocab, "Scope", "scopes", c.get("scope") or "local")
         names = [a.name for a in areas.areas]
         chosen = [areas.name_of(a["area_code"]) for a in c.get("areas", [])]
-        covered = st.multiselect("Boroughs covered", names, default=chosen)
+        covered = st.multiselect(
+            "Boroughs covered",
+            names,
+            default=chosen,
+            help="Not needed for a national service or one for the whole area set: it covers "
+            "every borough (give the capacity it offers here).",
+        )
         _error(problems, "areas")
         capacity = st.number_input(
             "Capacity (people supported a year)",
@@ -108,6 +116,7 @@ def service_form(registry, who, current: dict | None) -> None:
         "without_police_report": no_report,
         "needs": needs,
         "stages": stages,
+        "scope": scope,
         "areas": covered,
         "capacity_per_year": capacity or None,
         "channels": channels,

@@ -13,7 +13,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     import datetime as dt
     import json
 
-    from planner.coverage.ranking import worst_areas
+    from planner.coverage.ranking import tier_summary, worst_areas
     from planner.demand import parse_period
 
     period = parse_period(args.period) if args.period else None
@@ -32,6 +32,18 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         f"Coverage of {len(data.area_set.areas)} areas x {len(data.assumptions.needs)} needs "
         f"by {services} approved services{demo}, as of {analysis.as_of.isoformat()}."
     )
+    print("\nCoverage by need and tier (London-wide demand and capacity; areas red/amber/green):")
+    print(
+        f"  {'need: tier':<52} {'demand':>10} {'capacity':>10} {'coverage':>9} {'range':>13}"
+        f"  {'red':>3} {'amb':>3} {'grn':>3} {'unc':>3}"
+    )
+    for row in tier_summary(result.coverage, data.assumptions).itertuples(index=False):
+        print(
+            f"  {row.name:<52} {row.demand:>10,.0f} {row.capacity:>10,.0f} {row.coverage:>9} "
+            f"{row.range:>13}  {row.red:>3} {row.amber:>3} {row.green:>3} {row.uncertain:>3}"
+        )
+    print("  (demand and capacity in each tier's unit: people or families a year, family")
+    print("  places or centres; 'unc': areas whose status changes within the assumptions' range)")
     print("\nFlags by kind:")
     counts = result.flag_counts()
     severity = result.flags.groupby("flag")["severity"].agg(
@@ -40,12 +52,15 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     for kind, n in counts.items():
         print(f"  {kind:<20} {n:>5}   {severity.get(kind, '')}")
     print(f"  {'total':<20} {int(counts.sum()):>5}")
-    print("\nWorst five areas (high-severity flags, then medium, then mean coverage):")
+    print(
+        "\nWorst five areas by unmet need (people or families a year beyond capacity; "
+        "priority: each tier's share of London's unmet need, every need weighing the same "
+        "unless the assumptions' [ranking] says otherwise):"
+    )
     for row in worst_areas(result).itertuples(index=False):
-        ratio = "-" if row.mean_ratio != row.mean_ratio else f"{row.mean_ratio:.0%}"
         print(
-            f"  {row.area_name:<24} high {int(row.high):>3}  medium {int(row.medium):>3}  "
-            f"mean coverage {ratio}"
+            f"  {row.area_name:<24} unmet {row.unmet_people:>8,.0f} a year  priority "
+            f"{row.priority:>5.1f}  red tiers {row.red_tiers:>2}  largest gap: {row.largest_gap}"
         )
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -56,7 +71,15 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         else:
             tables = {
                 name: getattr(result, name)
-                for name in ("coverage", "flags", "stages", "access", "benchmarks", "data_quality")
+                for name in (
+                    "coverage",
+                    "headline",
+                    "flags",
+                    "stages",
+                    "access",
+                    "benchmarks",
+                    "data_quality",
+                )
             }
             payload = {
                 name: json.loads(frame.to_json(orient="records", date_format="iso"))
@@ -108,8 +131,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         content = framework_workbook(analysis, data)
     elif args.what == "map":
         need = needs[0] if needs else "domestic_abuse"
-        rows = analysis.result.coverage[analysis.result.coverage["need"] == need]
-        label = data.assumptions.needs[need].label
+        from planner.coverage.ranking import map_rows
+
+        rows = map_rows(analysis.result, need)
+        label = data.assumptions.needs[need].label + ", worst tier"
         if out.suffix.lower() == ".png":
             from planner.exports.maps import gap_map_png
 
@@ -118,11 +143,18 @@ def cmd_export(args: argparse.Namespace) -> int:
             )
         else:
             from planner.exports.maps import map_html
-            from planner.maps import rag_map
+            from planner.maps import coverage_map
             from planner.sources.boundaries import map_layer
 
+            a = data.assumptions
             content = map_html(
-                rag_map(map_layer(data.boundaries), rows, title=f"{label}: coverage")
+                coverage_map(
+                    map_layer(data.boundaries),
+                    rows,
+                    title=label,
+                    red=a.threshold("under_provision_red"),
+                    amber=a.threshold("under_provision_amber"),
+                )
             )
     else:
         if not areas or not needs:

@@ -48,10 +48,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
             f"{len(lots)} suggested lots for a budget of £{args.budget:,.0f}: "
             f"£{total:,.0f} allocated."
         )
+        spent: dict[str, float] = {}
+        for lot in lots:
+            label = data.assumptions.needs[lot["needs"][0]].label
+            spent[label] = spent.get(label, 0.0) + lot["annual_value_gbp"]
+        if spent:
+            print("  by need: " + "; ".join(f"{k} £{v:,.0f}" for k, v in spent.items()))
         for i, lot in enumerate(lots, 1):
             print(
-                f"  {i}. {lot['name']}: {lot['capacity_per_year']:,} people a year, "
-                f"£{lot['annual_value_gbp']:,.0f}. {lot['rationale']}"
+                f"  {i}. {lot['name']}: {lot['capacity_per_year']:,} more "
+                f"{lot.get('unit', 'people a year')}, £{lot['annual_value_gbp']:,.0f}. "
+                f"{lot['rationale']}"
             )
         _print_summary(diff)
         if args.into:

@@ -129,9 +129,11 @@ def cmd_registry_export(args: argparse.Namespace) -> int:
             )
         )
     else:
+        from planner.assumptions import load_assumptions
         from planner.registry.oruk_export import oruk_export
 
-        payload, problems = oruk_export(records, orgs, registry.context)
+        assumptions = load_assumptions(common.settings().assumptions_file)
+        payload, problems = oruk_export(records, orgs, registry.context, assumptions)
         if problems:
             raise PlannerError(
                 "The Open Referral UK export does not validate:\n"

@@ -79,3 +79,40 @@ def capacity_shares(pairs: pd.DataFrame, capacity: pd.Series, demand: pd.DataFra
     return out[
         ["service_id", "area_code", "need", "area_share_given", "demand_weight", "capacity_share"]
     ]
+
+
+MEASURE_FIELDS = {"people": "capacity_per_year", "places": "places", "centres": None}
+"""The service field each measure reads; a centre counts as one."""
+
+
+def tier_shares(pairs: pd.DataFrame, services: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+    """Capacity shares per (service, area, need, tier), each measure split on its own.
+
+    ``pairs``: service_id, area_code, need, tier, measure, capacity_share (the provider's
+    area split, which applies to people a year only). ``services``: indexed by service_id.
+    ``demand``: area_code, need, tier, estimated. Adds ``measure`` and ``no_capacity`` (the
+    service records nothing in the tier's measure)."""
+    from planner.coverage.tiers import SEP
+
+    columns = ["service_id", "area_code", "need", "tier", "measure", "area_share_given"]
+    columns += ["demand_weight", "capacity_share", "no_capacity"]
+    weights = demand.assign(need=demand["need"] + SEP + demand["tier"])
+    frames = []
+    for measure, part in pairs.groupby("measure", sort=True):
+        field = MEASURE_FIELDS[measure]
+        if field is None:
+            capacity = pd.Series(1.0, index=services.index)
+        else:
+            capacity = pd.to_numeric(services[field], errors="coerce").astype(float)
+        keyed = part.assign(need=part["need"] + SEP + part["tier"])
+        if measure != "people":
+            keyed = keyed.assign(capacity_share=np.nan)
+        out = capacity_shares(keyed, capacity, weights)
+        need_tier = out["need"].str.split(SEP, n=1, expand=True)
+        out["need"], out["tier"] = need_tier[0], need_tier[1]
+        out["measure"] = measure
+        out["no_capacity"] = out["service_id"].map(capacity.isna()).fillna(True).astype(bool)
+        frames.append(out[columns])
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)

@@ -1,15 +1,21 @@
-"""The flags of BRIEF §4: one function per kind, each reading the same :class:`FlagContext`
-and returning its flags as a frame indexed by (area_code, need). :data:`RULES` lists them in
-the order they are reported; :func:`flag_table` joins them with the numbers and sentences.
+"""The flags of BRIEF §4: one function per kind, each reading the same :class:`FlagContext`.
+:data:`RULES` lists them in the order they are reported; :func:`flag_table` joins them with
+the numbers and sentences.
 
-Every flag except ``no_provision`` is raised only where there is provision (the area has at
-least one approved service for the need) and demand is assessed and above 0.
+Coverage flags (no_provision, under_provision, duplication, overlap, continuity_risk) are per
+(area, need, tier): their frames are indexed by (area_code, need, tier). The journey flags
+(stage_gap, specialist_gap, no_report_route_gap) and access_gap read all of a need's services
+together, because a victim's journey and the nearest door run across tiers: their frames are
+indexed by (area_code, need) and reported with an empty tier ("all tiers").
+
+Every flag except ``no_provision`` is raised only where there is provision (at least one
+approved service for the need, or the tier) and demand is assessed and above 0.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,19 +25,25 @@ import pandas as pd
 from planner.assumptions import STAGES, Assumptions
 from planner.coverage.contracts import ContractState
 from planner.coverage.stages import group_lists, required_stages, stage_terms
-from planner.coverage.text import FLAG_KINDS, join_names, sentence
 from planner.coverage.thresholds import above, below, percent, threshold_percent
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+KEY = ["area_code", "need", "tier"]
 FLAG_COLUMNS = [
     "area_code",
     "area_name",
     "need",
+    "tier",
+    "tier_label",
+    "unit",
     "flag",
     "severity",
+    "uncertain",
     "estimated",
     "capacity",
     "ratio",
+    "ratio_low",
+    "ratio_high",
     "detail",
     "service_ids",
     "services",
@@ -42,10 +54,11 @@ AGE_GROUPS = ("children", "young_people", "adults", "older_people")
 
 @dataclass(frozen=True)
 class FlagContext:
-    """What every rule reads. ``key``: the assessed (area, need) pairs with demand above 0,
-    indexed, with estimated, capacity, ratio, services and services_without_capacity.
-    ``covered``: service_id, area_code, need, name for those pairs, sorted by name.
-    ``covering``: (area, need) → the ids of the services covering it, in name order."""
+    """What every rule reads. ``key``: the assessed (area, need, tier) triples with demand
+    above 0, indexed, with estimated, capacity, ratio (and its range), services and
+    services_without_capacity. ``covered``: service_id, area_code, need, tier, name for those
+    triples, sorted by name. ``covering``: (area, need, tier) → the ids of the services
+    serving it, in name order. The ``need_*`` properties are the same per (area, need)."""
 
     assumptions: Assumptions
     as_of: dt.date
@@ -62,16 +75,36 @@ class FlagContext:
     def provided(self) -> pd.Index:
         return self.covering.index
 
+    @cached_property
+    def need_covered(self) -> pd.DataFrame:
+        """service_id, area_code, need, name: each service once per (area, need) it serves,
+        where the need has provision."""
+        return self.covered.drop_duplicates(["service_id", "area_code", "need"])[
+            ["service_id", "area_code", "need", "name"]
+        ]
+
+    @cached_property
+    def need_covering(self) -> pd.Series:
+        return group_lists(self.need_covered, ["area_code", "need"], "service_id")
+
+    @property
+    def need_provided(self) -> pd.Index:
+        return self.need_covering.index
+
     def threshold(self, name: str) -> float:
         return self.assumptions.thresholds[name].value
 
-    def services_of(self, index: Iterable) -> list[tuple[str, ...]]:
+    def services_of(self, index: pd.Index) -> list[tuple[str, ...]]:
+        if index.nlevels == 2:
+            return list(self.need_covering.reindex(index))
         return list(self.covering.reindex(index))
 
     @cached_property
     def overlapping_pairs(self) -> pd.DataFrame:
         """Computed once for both duplication and overlap."""
-        return _overlapping_pairs(self)
+        from planner.coverage.overlaps import overlapping_pairs
+
+        return overlapping_pairs(self)
 
 
 def flag_frame(
@@ -81,15 +114,18 @@ def flag_frame(
     service_ids: Sequence,
     detail="",
     extra: Sequence[dict] | None = None,
+    uncertain=False,
 ) -> pd.DataFrame:
-    """Flags of one kind, indexed by (area_code, need); ``extra`` holds the words a sentence
-    needs beyond the row's numbers."""
+    """Flags of one kind, indexed by (area_code, need, tier) or (area_code, need); ``extra``
+    holds the words a sentence needs beyond the row's numbers; ``uncertain``: the severity
+    would change within the range of the assumptions."""
     frame = pd.DataFrame(index=index)
     frame["flag"] = kind
     frame["severity"] = severity
     frame["service_ids"] = list(service_ids)
     frame["detail"] = detail
     frame["extra"] = list(extra) if extra is not None else [{}] * len(frame)
+    frame["uncertain"] = uncertain
     return frame
 
 
@@ -121,6 +157,7 @@ def under_provision(ctx: FlagContext) -> pd.DataFrame:
         ctx.services_of(under.index),
         detail=details,
         extra=[{"count": int(c)} for c in under["services"]],
+        uncertain=under["uncertain"].to_numpy(dtype=bool),
     )
 
 
@@ -128,8 +165,10 @@ def stage_gap(ctx: FlagContext) -> pd.DataFrame:
     """A stage the need requires that no covering service supports (high when the first days
     or the before-report stage is missing)."""
     req = pd.DataFrame(sorted(required_stages(ctx.assumptions)), columns=["need", "stage"])
-    want = pd.DataFrame(list(ctx.provided), columns=["area_code", "need"]).merge(req, on="need")
-    have = ctx.covered.merge(stage_terms(ctx.terms), on="service_id")
+    want = pd.DataFrame(list(ctx.need_provided), columns=["area_code", "need"]).merge(
+        req, on="need"
+    )
+    have = ctx.need_covered.merge(stage_terms(ctx.terms), on="service_id")
     have = have[["area_code", "need", "stage"]].drop_duplicates()
     missing = want.merge(have, how="left", indicator=True)
     missing = missing[missing["_merge"] == "left_only"]
@@ -172,11 +211,11 @@ def specialist_gap(ctx: FlagContext) -> pd.DataFrame:
     if not reqs:
         return flag_frame("specialist_gap", "medium", pd.Index([]), [])
     req_frame = pd.DataFrame(reqs, columns=["need", "requirement"])
-    want = pd.DataFrame(list(ctx.provided), columns=["area_code", "need"]).merge(
+    want = pd.DataFrame(list(ctx.need_provided), columns=["area_code", "need"]).merge(
         req_frame, on="need"
     )
     have = (
-        ctx.covered[["service_id", "area_code", "need"]]
+        ctx.need_covered[["service_id", "area_code", "need"]]
         .merge(_requirements_met(ctx), on="service_id")[["area_code", "need", "requirement"]]
         .drop_duplicates()
     )
@@ -200,7 +239,7 @@ def no_report_route_gap(ctx: FlagContext) -> pd.DataFrame:
     police report."""
     needing = [n for n, spec in ctx.assumptions.needs.items() if spec.no_report_route_required]
     open_door = ctx.services["without_police_report"].fillna(False).astype(bool)
-    route = ctx.covered[ctx.covered["need"].isin(needing)]
+    route = ctx.need_covered[ctx.need_covered["need"].isin(needing)]
     route = route.assign(open=route["service_id"].map(open_door).fillna(False).astype(bool))
     any_open = route.groupby(["area_code", "need"], sort=False)["open"].any()
     closed = any_open.index[~any_open.to_numpy(dtype=bool)]
@@ -210,84 +249,14 @@ def no_report_route_gap(ctx: FlagContext) -> pd.DataFrame:
     )
 
 
-def _bitmask(terms: pd.DataFrame, kind: str, values: Iterable[str]) -> pd.Series:
-    """service_id → an integer with one bit per value the service has for ``kind``."""
-    bit = {v: 1 << i for i, v in enumerate(values)}
-    rows = terms[terms["kind"] == kind]
-    return rows["value"].map(bit).fillna(0).astype(np.int64).groupby(rows["service_id"]).sum()
-
-
-def _overlapping_pairs(ctx: FlagContext) -> pd.DataFrame:
-    """Pairs of services with a live commissioned contract, of the same type and need in the
-    same area, whose eligibility (gender, age groups) and stages overlap; with the area's
-    ratio and the shared stages as a bitmask."""
-    services = ctx.services
-    cand = ctx.covered[ctx.covered["service_id"].isin(ctx.contracts.commissioned)]
-    cand = cand[["service_id", "area_code", "need"]]
-    cand = cand.assign(service_type=cand["service_id"].map(services["service_type"]))
-    both = cand.merge(cand, on=["area_code", "need", "service_type"], suffixes=("_a", "_b"))
-    both = both[both["service_id_a"] < both["service_id_b"]]
-    if both.empty:
-        return both.assign(shared=pd.Series(dtype=np.int64), ratio=pd.Series(dtype=float))
-    sa, sb = both["service_id_a"], both["service_id_b"]
-    ga, gb = sa.map(services["gender"]).fillna("any"), sb.map(services["gender"]).fillna("any")
-    gender_ok = ~(
-        ((ga == "women_only") & (gb == "men_only")) | ((ga == "men_only") & (gb == "women_only"))
-    )
-    ages = _bitmask(ctx.terms, "age_group", AGE_GROUPS)
-    aa, ab = (s.map(ages).fillna(0).astype(np.int64) for s in (sa, sb))
-    age_ok = (aa == 0) | (ab == 0) | ((aa & ab) != 0)
-    stages = _bitmask(ctx.terms, "stage", STAGES)
-    shared = sa.map(stages).fillna(0).astype(np.int64) & sb.map(stages).fillna(0).astype(np.int64)
-    # assign before filtering: pandas gives an empty frame the index of an assigned Series
-    both = both.assign(shared=shared)[gender_ok & age_ok & (shared != 0)]
-    ratio = ctx.key["ratio"].reindex(pd.MultiIndex.from_frame(both[["area_code", "need"]]))
-    return both.assign(ratio=ratio.to_numpy())
-
-
-def _pair_flags(ctx: FlagContext, kind: str, severity: str, part: pd.DataFrame) -> pd.DataFrame:
-    names = ctx.services["name"].to_dict()
-    shared = [[s for i, s in enumerate(STAGES) if bits >> i & 1] for bits in part["shared"]]
-    ids = [
-        tuple(sorted((a, b), key=lambda i: (names[i], i)))
-        for a, b in zip(part["service_id_a"], part["service_id_b"], strict=True)
-    ]
-    return flag_frame(
-        kind,
-        severity,
-        pd.MultiIndex.from_frame(part[["area_code", "need"]]),
-        ids,
-        detail=[", ".join(v) for v in shared],
-        extra=[
-            {"stages": v, "service_type": st}
-            for v, st in zip(shared, part["service_type"], strict=True)
-        ],
-    )
-
-
-def duplication(ctx: FlagContext) -> pd.DataFrame:
-    """Overlapping commissioned services where coverage is above the over-provision
-    threshold."""
-    pairs = ctx.overlapping_pairs
-    hit = above(pairs["ratio"].to_numpy(dtype=float), ctx.threshold("over_provision"))
-    return _pair_flags(ctx, "duplication", "medium", pairs[hit])
-
-
-def overlap(ctx: FlagContext) -> pd.DataFrame:
-    """The same overlap at or below the over-provision threshold: information, not a fault."""
-    pairs = ctx.overlapping_pairs
-    hit = above(pairs["ratio"].to_numpy(dtype=float), ctx.threshold("over_provision"))
-    return _pair_flags(ctx, "overlap", "info", pairs[~hit])
-
-
 def continuity_risk(ctx: FlagContext) -> pd.DataFrame:
     """All provision from one provider, or contracts behind at least half the capacity have
     ended or end within the window (high when both, or all of it). Capacity here is what the
     services were built to supply, whether or not their contracts are still live."""
     services, state = ctx.services, ctx.contracts
     at_risk = state.at_risk
-    cont = ctx.shares[ctx.shares.set_index(["area_code", "need"]).index.isin(ctx.provided)]
-    cont = cont[["service_id", "area_code", "need", "nominal_share"]]
+    cont = ctx.shares[ctx.shares.set_index(KEY).index.isin(ctx.provided)]
+    cont = cont[["service_id", "area_code", "need", "tier", "nominal_share"]]
     first_end = state.per_service["first_end"]
     cont = cont.assign(
         org=cont["service_id"].map(services["organisation_id"]),
@@ -296,7 +265,7 @@ def continuity_risk(ctx: FlagContext) -> pd.DataFrame:
     )
     cont["risk_capacity"] = cont["nominal_share"].where(cont["risk"], 0.0)
     cont["risk_end"] = cont["end"].where(cont["risk"])
-    groups = cont.groupby(["area_code", "need"], sort=False).agg(
+    groups = cont.groupby(KEY, sort=False).agg(
         providers=("org", "nunique"),
         capacity=("nominal_share", "sum"),
         risk_capacity=("risk_capacity", "sum"),
@@ -359,7 +328,7 @@ def access_gap(ctx: FlagContext) -> pd.DataFrame:
     if ctx.access.empty:
         return flag_frame("access_gap", "medium", pd.Index([]), [])
     km = ctx.threshold("access_distance_km")
-    share = ctx.access.set_index(["area_code", "need"])["share_beyond"].reindex(ctx.provided)
+    share = ctx.access.set_index(["area_code", "need"])["share_beyond"].reindex(ctx.need_provided)
     gap = share[above(share.to_numpy(dtype=float), ctx.threshold("access_gap_share"))]
     return flag_frame(
         "access_gap",
@@ -369,58 +338,3 @@ def access_gap(ctx: FlagContext) -> pd.DataFrame:
         detail=[f"{percent(v):.0f}% beyond {km:g} km" for v in gap],
         extra=[{"share": v, "distance_km": km} for v in gap],
     )
-
-
-Rule = Callable[[FlagContext], pd.DataFrame]
-RULES: tuple[Rule, ...] = (
-    no_provision,
-    under_provision,
-    stage_gap,
-    specialist_gap,
-    no_report_route_gap,
-    duplication,
-    overlap,
-    continuity_risk,
-    access_gap,
-)
-assert tuple(r.__name__ for r in RULES) == FLAG_KINDS
-
-
-def flag_table(
-    frames: Sequence[pd.DataFrame], ctx: FlagContext, area_names: dict[str, str]
-) -> pd.DataFrame:
-    """Every rule's flags in one table: numbers from the coverage row, service names, the
-    sentence; most severe first."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
-    names = ctx.services["name"].to_dict()  # a dict: one lookup per id, thousands of ids
-    flags = pd.concat(frames)
-    flags.index = pd.MultiIndex.from_tuples(list(flags.index), names=["area_code", "need"])
-    numbers = ctx.key[["estimated", "capacity", "ratio"]].reset_index()
-    flags = flags.reset_index().merge(numbers, on=["area_code", "need"], how="left")
-    flags["area_name"] = flags["area_code"].map(area_names)
-    flags["services"] = [join_names([names[i] for i in ids]) for ids in flags["service_ids"]]
-    flags["sentence"] = [
-        sentence(row, ctx.assumptions.needs[row["need"]], **row["extra"])
-        for row in flags.to_dict("records")
-    ]
-    flags["service_ids"] = ["; ".join(ids) for ids in flags["service_ids"]]
-    flags["_order"] = flags["severity"].map(SEVERITY_ORDER)
-    flags["_kind"] = flags["flag"].map(FLAG_KINDS.index)
-    flags = flags.sort_values(
-        ["_order", "_kind", "need", "area_code", "service_ids"], ignore_index=True
-    )
-    return flags[FLAG_COLUMNS]
-
-
-def covering_services(shares: pd.DataFrame, key: pd.DataFrame, names: pd.Series):
-    """``covered`` and ``covering`` for :class:`FlagContext`: the services of each assessed
-    pair with demand, sorted by name for stable output."""
-    covered = (
-        shares[["service_id", "area_code", "need"]]
-        .assign(name=shares["service_id"].map(names))
-        .sort_values(["area_code", "need", "name", "service_id"])
-    )
-    covered = covered[covered.set_index(["area_code", "need"]).index.isin(key.index)]
-    return covered, group_lists(covered, ["area_code", "need"], "service_id")

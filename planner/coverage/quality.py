@@ -17,6 +17,7 @@ def data_quality(
     stale_months: float,
     vocab_keys: Mapping[str, Iterable[str]] | None,
     area_codes: set[str],
+    untiered: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Records to fix: no capacity, stale, contracts ended (and whether the service's capacity
     still counts) or open-ended, unknown values, face-to-face services with no located site."""
@@ -111,5 +112,15 @@ def data_quality(
         "no_site",
         "face-to-face service with no site coordinates: not in the access analysis",
     )
+    if untiered is not None and len(untiered):
+        issue(
+            untiered["service_id"],
+            "no_tier",
+            [
+                f"its type is in no tier of {n.replace('_', ' ')}: adds no capacity to it "
+                "(add the type to a tier in the assumptions)"
+                for n in untiered["need"]
+            ],
+        )
     out = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
     return out.sort_values(["issue", "service", "service_id"], ignore_index=True)

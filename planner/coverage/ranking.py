@@ -1,5 +1,6 @@
-"""Rankings, defined once for the app, the CLI and the exports: the most serious findings and
-the worst areas."""
+"""Rankings, defined once for the app, the CLI and the exports (BRIEF §4.1): unmet need in
+people a year per tier, weighted across needs by the assumptions' ranking weights, says
+where the next pound goes."""
 
 from __future__ import annotations
 
@@ -7,33 +8,131 @@ import pandas as pd
 
 from planner.coverage.engine import CoverageResult
 
+WORST_AREA_COLUMNS = [
+    "area_code",
+    "area_name",
+    "unmet_people",
+    "priority",
+    "red_tiers",
+    "largest_gap",
+    "largest_gap_unmet",
+]
+
 
 def unmet(frame: pd.DataFrame) -> pd.Series:
-    """Estimated people a year beyond capacity (never below 0; 0 where not assessed)."""
+    """Estimated demand beyond capacity in the tier's unit (never below 0; 0 where not
+    assessed)."""
     return (frame["estimated"] - frame["capacity"]).clip(lower=0).fillna(0.0)
 
 
-def serious_findings(result: CoverageResult, n: int = 5) -> pd.DataFrame:
-    """The high-severity flags, the most estimated need left unmet first."""
-    high = result.flags[result.flags["severity"] == "high"]
+def _chosen(coverage: pd.DataFrame, need: str | None, tier: str | None) -> pd.DataFrame:
+    if need is not None:
+        coverage = coverage[coverage["need"] == need]
+    if tier is not None:
+        coverage = coverage[coverage["tier"] == tier]
+    return coverage
+
+
+def serious_findings(
+    result: CoverageResult, n: int = 5, *, need: str | None = None, tier: str | None = None
+) -> pd.DataFrame:
+    """The high-severity flags with the most unmet need first (weighted people a year, then
+    unmet in the tier's own unit), within a need and tier when given."""
+    flags = result.flags[result.flags["severity"] == "high"]
+    if need is not None:
+        flags = flags[flags["need"] == need]
+    if tier is not None:
+        flags = flags[flags["tier"].isin([tier, ""])]
+    numbers = result.coverage[["area_code", "need", "tier", "unmet", "priority"]]
+    flags = flags.merge(numbers, on=["area_code", "need", "tier"], how="left")
+    flags["unmet"] = flags["unmet"].fillna(0.0)
+    flags["priority"] = flags["priority"].fillna(0.0)
     return (
-        high.assign(unmet=unmet(high))
-        .sort_values(["unmet", "area_code", "need", "flag"], ascending=[False, True, True, True])
+        flags.sort_values(
+            ["priority", "unmet", "area_code", "need", "tier", "flag"],
+            ascending=[False, False, True, True, True, True],
+        )
         .head(n)
         .reset_index(drop=True)
     )
 
 
-def worst_areas(result: CoverageResult, n: int = 5) -> pd.DataFrame:
-    """Areas ranked by their high-severity flags, then medium ones, then the lowest mean
-    coverage: area_name, high, medium, mean_ratio."""
-    flags = result.flags
-    counts = pd.crosstab(flags["area_name"], flags["severity"]) if len(flags) else pd.DataFrame()
-    counts = counts.reindex(columns=["high", "medium"], fill_value=0)
-    ratio = result.coverage.groupby("area_name")["ratio"].mean()
-    table = counts.join(ratio.rename("mean_ratio"), how="outer").fillna({"high": 0, "medium": 0})
-    table = table.sort_values(
-        ["high", "medium", "mean_ratio", "area_name"], ascending=[False, False, True, True]
+def worst_areas(
+    result: CoverageResult, n: int | None = 5, *, need: str | None = None, tier: str | None = None
+) -> pd.DataFrame:
+    """Areas by unmet need: the weighted people a year left without support summed over the
+    tiers (of one need, or one tier, when given), with the count of red tiers and the tier
+    with the largest gap. Tiers ranked within themselves (centres) do not enter the sum."""
+    cov = _chosen(result.coverage, need, tier)
+    cov = cov.assign(
+        _p=cov["priority"].fillna(0.0),
+        _label=cov["need"].str.replace("_", " ") + ": " + cov["tier_label"].astype(str),
     )
-    table.index.name = "area_name"
-    return table.head(n).reset_index()
+    largest = cov.sort_values(["area_code", "_p"], ascending=[True, False]).drop_duplicates(
+        "area_code"
+    )
+    table = cov.groupby(["area_code", "area_name"], as_index=False).agg(
+        unmet_people=("unmet_people", "sum"),
+        priority=("_p", "sum"),
+        red_tiers=("rag", lambda r: int((r == "red").sum())),
+    )
+    table = table.merge(
+        largest[["area_code", "_label", "_p"]].rename(
+            columns={"_label": "largest_gap", "_p": "largest_gap_unmet"}
+        ),
+        on="area_code",
+    )
+    table = table.sort_values(
+        ["priority", "red_tiers", "area_name"], ascending=[False, False, True], ignore_index=True
+    )
+    return table[WORST_AREA_COLUMNS] if n is None else table[WORST_AREA_COLUMNS].head(n)
+
+
+def tier_summary(coverage: pd.DataFrame, assumptions) -> pd.DataFrame:
+    """Per need and tier, across all areas: demand, capacity, coverage with its range, and
+    how many areas are red, amber, green and uncertain (``planner analyse``, exports)."""
+    from planner.coverage.text import pct
+
+    rows = []
+    for need, spec in assumptions.needs.items():
+        for key, tier in spec.tier_specs.items():
+            t = coverage[(coverage["need"] == need) & (coverage["tier"] == key)]
+            assessed = t[t["status"] == "assessed"]
+            demand, capacity = assessed["estimated"].sum(), assessed["capacity"].sum()
+            most, least = assessed["estimated_high"].sum(), assessed["estimated_low"].sum()
+            rows.append(
+                {
+                    "need": need,
+                    "tier": key,
+                    "name": f"{need.replace('_', ' ')}: {tier.label}"[:52],
+                    "unit": tier.unit,
+                    "demand": demand,
+                    "demand_low": least,
+                    "demand_high": most,
+                    "capacity": capacity,
+                    "ratio": capacity / demand if demand else float("nan"),
+                    "coverage": pct(capacity / demand) if demand else "-",
+                    "range": (
+                        f"{pct(capacity / most)}-{pct(capacity / least)}"
+                        if most and least and pct(capacity / most) != pct(capacity / least)
+                        else ""
+                    ),
+                    "red": int((t["rag"] == "red").sum()),
+                    "amber": int((t["rag"] == "amber").sum()),
+                    "green": int((t["rag"] == "green").sum()),
+                    "uncertain": int(t["uncertain"].sum()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def map_rows(result: CoverageResult, need: str, tier: str | None = None) -> pd.DataFrame:
+    """The coverage rows a need's map shows: one tier's, or (``tier`` None) each area's worst
+    tier, so the map reads the headline with that tier's own numbers and unit."""
+    cov = result.coverage[result.coverage["need"] == need]
+    if tier is not None:
+        return cov[cov["tier"] == tier]
+    heads = result.headline[result.headline["need"] == need][["area_code", "worst_tier"]]
+    return cov.merge(
+        heads.rename(columns={"worst_tier": "tier"}), on=["area_code", "tier"], how="inner"
+    )

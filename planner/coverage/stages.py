@@ -55,6 +55,7 @@ def stage_matrix(
     """Area × need × stage with the covering services (names sorted) and ``required``."""
     all_stage = (
         shares[["service_id", "area_code", "need"]]
+        .drop_duplicates()
         .merge(stage_terms(terms), on="service_id")
         .assign(name=lambda f: f["service_id"].map(pd.Series(names, dtype=object)))
         .sort_values(["area_code", "need", "stage", "name", "service_id"])

@@ -90,22 +90,49 @@ def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _no_provision(area: str, phrase: str, row: dict, n: dict) -> str:
+def tiered(row: dict) -> bool:
+    """The flag is about one tier of a need with several (not "all tiers", not the one tier
+    of a need that lists none)."""
+    return row.get("tier") not in (None, "", "all")
+
+
+def amount(row: dict, column: str = "estimated") -> str:
+    return f"{people(row[column])} {row.get('unit') or 'people a year'}"
+
+
+def _range_note(row: dict) -> str:
+    if not row.get("uncertain"):
+        return ""
     return (
-        f"{area} has no approved service for {phrase}, for an estimated "
-        f"{people(row['estimated'])} people a year."
+        f" Within the range of the assumptions coverage is {pct(row['ratio_low'])} to "
+        f"{pct(row['ratio_high'])}, so the severity is uncertain."
     )
+
+
+def _no_provision(area: str, phrase: str, row: dict, n: dict) -> str:
+    if tiered(row):
+        return (
+            f"{area} has no approved service for {phrase}, {row['tier_label']}: an estimated "
+            f"need of {amount(row)}."
+        )
+    return f"{area} has no approved service for {phrase}, for an estimated {amount(row)}."
 
 
 def _under_provision(area: str, phrase: str, row: dict, n: dict) -> str:
     count = n.get("count", 0)
     noun = "service" if count == 1 else "services"
-    text = (
-        f"{area} has {number(count)} {phrase} {noun} for an estimated "
-        f"{people(row['estimated'])} people a year; capacity {people(row['capacity'])}: "
-        f"{pct(row['ratio'])} coverage."
-    )
-    return text + (f" ({row['detail']}.)" if row.get("detail") else "")
+    if tiered(row):
+        text = (
+            f"{area}, {phrase}, {row['tier_label']}: {number(count)} {noun} for an estimated "
+            f"{amount(row)}; capacity {people(row['capacity'])}: {pct(row['ratio'])} coverage."
+        )
+    else:
+        text = (
+            f"{area} has {number(count)} {phrase} {noun} for an estimated {amount(row)}; "
+            f"capacity {people(row['capacity'])}: {pct(row['ratio'])} coverage."
+        )
+    text += f" ({row['detail']}.)" if row.get("detail") else ""
+    return text + _range_note(row)
 
 
 def _stage_gap(area: str, phrase: str, row: dict, n: dict) -> str:
@@ -142,9 +169,13 @@ def _pair(area: str, phrase: str, row: dict, n: dict) -> str:
 
 
 def _duplication(area: str, phrase: str, row: dict, n: dict) -> str:
-    return _pair(area, phrase, row, n) + (
-        f", while capacity is {pct(row['ratio'])} of estimated need "
-        f"({people(row['capacity'])} for {people(row['estimated'])} people a year)."
+    return (
+        _pair(area, phrase, row, n)
+        + (
+            f", while capacity is {pct(row['ratio'])} of estimated need "
+            f"({people(row['capacity'])} for {amount(row)})."
+        )
+        + _range_note(row)
     )
 
 
@@ -172,7 +203,8 @@ def _continuity_risk(area: str, phrase: str, row: dict, n: dict) -> str:
         )
         parts.append(f"contracts behind {pct(n['share_ending'])} of {whose} capacity {happens}")
     text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+    where = f" ({row['tier_label']})" if tiered(row) else ""
+    return text[0].upper() + text[1:] + where + "."
 
 
 def _access_gap(area: str, phrase: str, row: dict, n: dict) -> str:
@@ -210,12 +242,39 @@ def sentence(row: dict, need: Need, **n) -> str:
 def METHOD(assumptions: Assumptions) -> list[str]:
     """The method, in the words every export prints; the numbers come from the assumptions."""
     t = {k: v.value for k, v in assumptions.thresholds.items()}
+    a_rank = (
+        "Areas and gaps are ranked by their share of each tier's unmet need across the area "
+        "set (people or families a year; a refuge place counts as the families it houses a "
+        "year; centres rank within their tier), each need worth the same in total and shared "
+        "equally by its tiers"
+        if assumptions.ranking.basis == "share"
+        else "Areas and gaps are ranked by unmet people (or families) a year, every person "
+        "weighing the same"
+    ) + f". {assumptions.ranking.rationale}"
     return [
         "Demand. Estimated people needing support a year in each area and need = recorded "
         "count ÷ the share of victims who report to the police × the take-up share (see "
         "Assumptions). Homicide uses a 3-year mean. Areas whose police force does not publish "
         "with the Metropolitan Police (the City of London) are not assessed for "
         "police-recorded needs: they are never shown as 0.",
+        "Tiers. Each need is split into tiers, each against the demand that kind of service "
+        "exists for (see Assumptions: every tier's demand rule, unit and source): demand = the "
+        "rule's basis (estimated victims, the recorded count or part of it, residents, or women "
+        "aged 16+) ÷ its divisor × its rate. Refuge provision is a stock of family places; "
+        "sexual assault referral centres and rape crisis centres are counted, each centre "
+        "shared over the areas it serves. A service serves the tiers whose service types (or "
+        "accreditations) include it; a need's catch-all tier takes the types no tier names. "
+        "Coverage, its status and the coverage flags are per tier; journey stages, specialist "
+        "provision, the route without a police report and access read all of a need's "
+        "services together. A need's headline status is its worst tier, named. Tiers built on "
+        "residents or women aged 16+ are assessed in areas without police data.",
+        "Ranges. A multiplier may carry a low and a high value, each with its source. Coverage "
+        "is shown with the range those values give; a flag whose severity would change within "
+        "the range is marked uncertain (never dropped).",
+        "Wider services. A service's scope (local, sub-regional, the whole area set, national) "
+        "is listed with it; a service for the whole area set or the country covers every area, "
+        "and its capacity (what it offers this area set) is shared over them by demand.",
+        f"Ranking. Unmet need = demand − capacity, never below 0, per tier. {a_rank}",
         "Supply. Only approved services count. A service's capacity (people a year) is split "
         "over the areas and needs it covers in proportion to estimated demand, unless the "
         "provider gave a capacity for an area; then that amount is split over the area's "
@@ -259,10 +318,9 @@ def METHOD(assumptions: Assumptions) -> list[str]:
         "need (the service's capacity share, split equally over its face-to-face sites) is "
         "divided by the residents within reach, and each LSOA sums the ratios of the sites "
         "within its reach; areas report the population-weighted mean per 1,000 residents.",
-        "Benchmarks. Where a need has a published standard (refuge places, rape crisis "
-        "centres, SARCs, helplines, IDVA caseloads) provision is reported against it beside "
-        "the demand-based ratio. Services covering several areas are split over them by "
-        "population (refuge places equally). No benchmark exists for ISVA numbers, for support "
-        "to families bereaved by homicide or road death, or for hate-crime advocacy: those "
-        "needs use the demand-based ratio only.",
+        "Benchmarks. The published standards for refuge places, rape crisis centres, SARCs "
+        "and high-risk (Marac) cases are tier demand rules; helplines and IDVA caseloads are "
+        "reported beside the ratios. No benchmark exists for ISVA numbers, for support to "
+        "families bereaved by homicide or road death, or for hate-crime advocacy: those tiers "
+        "use demand-based coverage only, and say so in their source.",
     ]

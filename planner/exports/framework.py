@@ -34,21 +34,24 @@ def load_framework(path: Path | None = None) -> dict:
 
 
 def proposed_lots(analysis: Analysis, data: PlannerData) -> pd.DataFrame:
-    """One lot per need and sub-region, covering its boroughs with a no-provision or
-    under-provision flag; indicative capacity = their unmet estimated need."""
+    """One lot per need, tier and sub-region, covering its boroughs with a no-provision or
+    under-provision flag in the tier; indicative capacity = their unmet need, in the tier's
+    unit (a tier's benchmark or demand rule less today's capacity)."""
     flags = analysis.result.flags
     flagged = flags[flags["flag"].isin(LOT_FLAGS)].copy()
     sub = {a.code: a.sub_region for a in data.area_set.areas}
     flagged["sub_region"] = flagged["area_code"].map(sub)
     flagged["unmet"] = (flagged["estimated"] - flagged["capacity"]).clip(lower=0)
     lots = []
-    for (need, region), group in flagged.groupby(["need", "sub_region"], sort=True):
+    groups = flagged.groupby(["need", "tier", "tier_label", "unit", "sub_region"], sort=True)
+    for (need, _, tier_label, unit, region), group in groups:
         lots.append(
             {
-                "lot": f"{data.assumptions.needs[need].label}: {region} London",
+                "lot": f"{data.assumptions.needs[need].label}, {tier_label}: {region} London",
                 "need": need,
                 "areas": ", ".join(sorted(group["area_name"])),
-                "indicative capacity (people a year)": round(group["unmet"].sum()),
+                "indicative capacity": round(group["unmet"].sum(), 1),
+                "unit": unit,
                 "annual value (GBP)": None,
                 "start": None,
                 "end": None,
@@ -61,7 +64,8 @@ def proposed_lots(analysis: Analysis, data: PlannerData) -> pd.DataFrame:
             "lot",
             "need",
             "areas",
-            "indicative capacity (people a year)",
+            "indicative capacity",
+            "unit",
             "annual value (GBP)",
             "start",
             "end",
@@ -78,7 +82,8 @@ def plan_lots_frame(plan: dict, area_set) -> pd.DataFrame:
                 "lot": lot["name"],
                 "need": lot["needs"][0],
                 "areas": ", ".join(area_set.name_of(a) for a in lot["areas"]),
-                "indicative capacity (people a year)": lot["capacity_per_year"],
+                "indicative capacity": lot["capacity_per_year"],
+                "unit": lot.get("unit") or "in the lot's tier unit",
                 "annual value (GBP)": float(lot["annual_value_gbp"] or 0) or None,
                 "start": lot["start_date"],
                 "end": lot["end_date"],
@@ -90,7 +95,8 @@ def plan_lots_frame(plan: dict, area_set) -> pd.DataFrame:
             "lot",
             "need",
             "areas",
-            "indicative capacity (people a year)",
+            "indicative capacity",
+            "unit",
             "annual value (GBP)",
             "start",
             "end",
@@ -140,24 +146,33 @@ def framework_workbook(
         )
     specs = []
     for need, spec in a.needs.items():
-        rows = coverage[coverage["need"] == need]
-        specs.append(
-            {
-                "need": spec.label,
-                "required service types": ", ".join(fw["service_types"].get(need, [])),
-                "required stages": ", ".join(spec.required_stages),
-                "required specialist provision": ", ".join(spec.required_specialist) or "none set",
-                "channels": ", ".join(fw["channels"].get(need, [])),
-                "reachable without a police report": "required"
-                if spec.no_report_route_required
-                else "not required",
-                "estimated need (people a year)": rows["estimated"].sum(),
-                "current capacity (people a year)": rows["capacity"].sum(),
-                "indicative extra capacity (people a year)": max(
-                    0.0, rows["estimated"].sum() - rows["capacity"].sum()
-                ),
-            }
-        )
+        for key, tier in spec.tier_specs.items():
+            rows = coverage[
+                (coverage["need"] == need)
+                & (coverage["tier"] == key)
+                & (coverage["status"] == "assessed")
+            ]
+            # indicative capacity per tier: what the tier's benchmark or demand rule asks for
+            specs.append(
+                {
+                    "need": spec.label,
+                    "tier": tier.label,
+                    "unit": tier.unit,
+                    "served by": ", ".join(s.partition(":")[2] for s in tier.served_by)
+                    + (" and other types" if tier.other_types else ""),
+                    "demand rule source": tier.rate.source,
+                    "required stages": ", ".join(spec.required_stages),
+                    "required specialist provision": ", ".join(spec.required_specialist)
+                    or "none set",
+                    "channels": ", ".join(fw["channels"].get(need, [])),
+                    "reachable without a police report": "required"
+                    if spec.no_report_route_required
+                    else "not required",
+                    "indicative capacity (tier's unit)": rows["estimated"].sum(),
+                    "current capacity (tier's unit)": rows["capacity"].sum(),
+                    "indicative extra capacity (tier's unit)": rows["unmet"].sum(),
+                }
+            )
     evidence = analysis.result.flags.merge(
         lots[["lot", "need", "areas"]]
         .assign(area_name=lots["areas"].str.split(", "))
@@ -165,12 +180,23 @@ def framework_workbook(
         on=["need", "area_name"],
     )
     evidence = evidence[
-        ["lot", "area_name", "flag", "severity", "estimated", "capacity", "ratio", "sentence"]
+        [
+            "lot",
+            "area_name",
+            "tier_label",
+            "flag",
+            "severity",
+            "estimated",
+            "capacity",
+            "ratio",
+            "sentence",
+        ]
     ].rename(
         columns={
             "area_name": "area",
-            "estimated": "estimated need (people a year)",
-            "capacity": "capacity (people a year)",
+            "tier_label": "tier",
+            "estimated": "estimated need (tier's unit)",
+            "capacity": "capacity (tier's unit)",
             "ratio": "coverage (%)",
             "sentence": "finding",
         }
@@ -201,13 +227,14 @@ def framework_workbook(
         ),
         Sheet(
             "Service specifications",
-            "Service specifications per need",
+            "Service specifications per need and tier",
             pd.DataFrame(specs),
-            "Service types, stages, specialisms, channels, capacity",
+            "Per tier: service types, the demand rule's source, stages, specialisms, channels, "
+            "and indicative capacity from the tier's benchmark or demand rule",
             {
-                "estimated need (people a year)": "#,##0",
-                "current capacity (people a year)": "#,##0",
-                "indicative extra capacity (people a year)": "#,##0",
+                "indicative capacity (tier's unit)": "#,##0.0",
+                "current capacity (tier's unit)": "#,##0.0",
+                "indicative extra capacity (tier's unit)": "#,##0.0",
             },
         ),
         Sheet(
@@ -215,7 +242,7 @@ def framework_workbook(
             "Proposed contracts (lots)",
             lots.assign(need=lots["need"].map(labels)),
             "Areas, capacity, value and dates of each lot",
-            {"indicative capacity (people a year)": "#,##0", "annual value (GBP)": "#,##0"},
+            {"indicative capacity": "#,##0.0", "annual value (GBP)": "#,##0"},
         ),
         Sheet(
             "Evidence",
@@ -223,8 +250,8 @@ def framework_workbook(
             evidence,
             "Gap and duplication findings for each lot's areas",
             {
-                "estimated need (people a year)": "#,##0",
-                "capacity (people a year)": "#,##0",
+                "estimated need (tier's unit)": "#,##0.0",
+                "capacity (tier's unit)": "#,##0.0",
                 "coverage (%)": "0%",
             },
             wrap=("finding",),

@@ -4,6 +4,7 @@ the same input gives the same cells (the time of writing appears on the cover on
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
@@ -11,9 +12,11 @@ import pandas as pd
 
 from planner.analysis import Analysis
 from planner.coverage.inputs import public_site
+from planner.coverage.ranking import tier_summary, worst_areas
 from planner.datasets import PlannerData
 from planner.exports.xlsx import Sheet, gss_workbook
 from planner.maps import RAG_COLOURS
+from planner.schema import SCOPE_WORDS
 
 TITLE = "Victim support: gaps and duplication"
 PCT, NUM, NUM1 = "0%", "#,##0", "#,##0.0"
@@ -96,6 +99,7 @@ def _services_table(
                 "needs": service_needs,
                 "stages": terms.get((s.service_id, "stage"), ""),
                 "specialisms": terms.get((s.service_id, "specialism"), ""),
+                "scope": SCOPE_WORDS.get(s.scope or "local", s.scope),
                 "areas": "all" if s.all_areas else ", ".join(names.get(c, c) for c in codes),
                 "capacity (people a year)": s.capacity_per_year,
                 "referral route": s.referral_route,
@@ -166,8 +170,11 @@ def gap_analysis_workbook(
             ),
         )
     coverage = _filter(result.coverage, needs, areas)
-    summary = coverage.pivot(
-        index=["area_code", "area_name"], columns="need", values=["rag", "ratio"]
+    heads = _filter(result.headline, needs, areas)
+    summary = heads.pivot(
+        index=["area_code", "area_name"],
+        columns="need",
+        values=["rag", "ratio", "worst_tier_label"],
     )
     matrix = pd.DataFrame(
         {"area code": [i[0] for i in summary.index], "area": [i[1] for i in summary.index]}
@@ -183,6 +190,7 @@ def gap_analysis_workbook(
     for need in chosen_needs:
         status_col, ratio_col = f"{labels[need]}: status", f"{labels[need]}: coverage (%)"
         matrix[status_col] = [words.get(v, v) for v in summary[("rag", need)]]
+        matrix[f"{labels[need]}: worst tier"] = summary[("worst_tier_label", need)].to_numpy()
         matrix[ratio_col] = summary[("ratio", need)].to_numpy()
         formats[ratio_col] = PCT
         fills[status_col] = {words[k]: v for k, v in RAG_COLOURS.items()}
@@ -192,30 +200,44 @@ def gap_analysis_workbook(
             "area code": flags["area_code"],
             "area": flags["area_name"],
             "need": flags["need"].map(labels),
+            "tier": flags["tier_label"],
             "flag": flags["flag"],
             "severity": flags["severity"],
-            "estimated need (people a year)": flags["estimated"],
-            "capacity (people a year)": flags["capacity"],
+            "uncertain within the range": flags["uncertain"].map({True: "yes", False: "no"}),
+            "unit": flags["unit"],
+            "estimated need (tier's unit)": flags["estimated"],
+            "capacity (tier's unit)": flags["capacity"],
             "coverage (%)": flags["ratio"],
+            "coverage, low end (%)": flags["ratio_low"],
+            "coverage, high end (%)": flags["ratio_high"],
             "detail": flags["detail"],
             "services involved": flags["services"],
             "finding": flags["sentence"],
         }
     )
-    cov_table = coverage.rename(
+    cov_table = coverage.drop(columns=["tier", "measure"]).rename(
         columns={
             "area_code": "area code",
             "area_name": "area",
+            "tier_label": "tier",
             "recorded": "recorded (a year)",
-            "estimated": "estimated need (people a year)",
+            "estimated": "estimated need (tier's unit)",
+            "estimated_low": "estimated need, low end",
+            "estimated_high": "estimated need, high end",
             "services": "services (count)",
             "services_without_capacity": "services without capacity (count)",
-            "capacity": "capacity (people a year)",
+            "capacity": "capacity (tier's unit)",
             "ratio": "coverage (%)",
+            "ratio_low": "coverage, low end (%)",
+            "ratio_high": "coverage, high end (%)",
             "rag": "status",
             "rag_words": "status in words",
+            "unmet": "unmet need (tier's unit)",
+            "unmet_people": "unmet need (people or families a year)",
+            "priority": "priority (points)",
         }
     )
+    cov_table["uncertain"] = cov_table["uncertain"].map({True: "yes", False: "no"})
     cov_table["need"] = cov_table["need"].map(labels)
     demand_table = demand.rename(
         columns={
@@ -238,6 +260,39 @@ def gap_analysis_workbook(
             "median_nearest_km": "median distance to nearest site (km)",
         }
     )
+    tiers_table = tier_summary(coverage, a)
+    tiers_table = tiers_table[tiers_table["need"].isin(chosen_needs)]
+    tiers_table = tiers_table.assign(
+        need=tiers_table["need"].map(labels),
+        tier=[
+            a.needs[n].tier_specs[t].label
+            for n, t in zip(tiers_table["need"], tiers_table["tier"], strict=True)
+        ],
+    ).drop(columns=["name", "coverage", "range"])
+    tiers_table = tiers_table.rename(
+        columns={
+            "demand": "estimated need",
+            "demand_low": "estimated need, low end",
+            "demand_high": "estimated need, high end",
+            "ratio": "coverage (%)",
+            "red": "areas red",
+            "amber": "areas amber",
+            "green": "areas green",
+            "uncertain": "areas uncertain",
+        }
+    )
+    worst_table = worst_areas(dataclasses.replace(result, coverage=coverage), n=None)
+    worst_table = worst_table.rename(
+        columns={
+            "area_code": "area code",
+            "area_name": "area",
+            "unmet_people": "unmet need (people or families a year)",
+            "priority": "priority (points)",
+            "red_tiers": "red tiers (count)",
+            "largest_gap": "largest gap",
+            "largest_gap_unmet": "largest gap (points)",
+        }
+    )
     quality = result.data_quality
     assumptions = a.table().rename(columns={"value": "value (see unit)"})
     sheets = [
@@ -256,22 +311,58 @@ def gap_analysis_workbook(
             flag_table,
             "Every flag with its severity, evidence and a plain sentence",
             {
-                "estimated need (people a year)": NUM,
-                "capacity (people a year)": NUM,
+                "estimated need (tier's unit)": NUM1,
+                "capacity (tier's unit)": NUM1,
                 "coverage (%)": PCT,
+                "coverage, low end (%)": PCT,
+                "coverage, high end (%)": PCT,
             },
             wrap=("finding",),
+        ),
+        Sheet(
+            "Tiers",
+            f"Coverage by need and tier across {data.area_set.name}, with the range [note 5]",
+            tiers_table,
+            "Each need's tiers: demand, capacity and coverage with its range, and how many "
+            "areas are red, amber, green and uncertain",
+            {
+                "estimated need": NUM1,
+                "estimated need, low end": NUM1,
+                "estimated need, high end": NUM1,
+                "capacity": NUM1,
+                "coverage (%)": PCT,
+            },
+        ),
+        Sheet(
+            "Worst areas",
+            "Areas by unmet need (people or families a year beyond capacity)",
+            worst_table,
+            "Every area ranked by its priority: its share of each tier's unmet need, every "
+            "need weighing the same (see Assumptions, ranking); the same list as the app and "
+            "the command line",
+            {
+                "unmet need (people or families a year)": NUM,
+                "priority (points)": NUM1,
+                "largest gap (points)": NUM1,
+            },
         ),
         Sheet(
             "Coverage",
             "Coverage detail: demand, capacity and ratio [note 5]",
             cov_table,
-            "Estimated need, capacity shares and coverage per area and need",
+            "Estimated need, capacity shares and coverage per area, need and tier, with ranges",
             {
                 "recorded (a year)": NUM1,
-                "estimated need (people a year)": NUM,
-                "capacity (people a year)": NUM1,
+                "estimated need (tier's unit)": NUM1,
+                "estimated need, low end": NUM1,
+                "estimated need, high end": NUM1,
+                "capacity (tier's unit)": NUM1,
                 "coverage (%)": PCT,
+                "coverage, low end (%)": PCT,
+                "coverage, high end (%)": PCT,
+                "unmet need (tier's unit)": NUM1,
+                "unmet need (people or families a year)": NUM1,
+                "priority (points)": NUM1,
             },
         ),
         Sheet(

@@ -76,6 +76,8 @@ class Service(Base):
     without_police_report: Mapped[bool | None] = mapped_column(Boolean)
     gender: Mapped[str] = mapped_column(String(20), default="any")
     all_areas: Mapped[bool] = mapped_column(Boolean, default=False)
+    # local, sub_region, area_set or national (BRIEF §4.1): wider services count everywhere
+    scope: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
     capacity_per_year: Mapped[int | None] = mapped_column(Integer)
     places: Mapped[int | None] = mapped_column(Integer)  # e.g. refuge family places
     staff_fte: Mapped[float | None] = mapped_column(Float)

@@ -19,10 +19,12 @@ from pathlib import Path
 from jsonschema import Draft202012Validator, FormatChecker
 
 from planner.areas import AreaSet
+from planner.assumptions import Assumptions
 from planner.coverage.inputs import public_site
+from planner.coverage.tiers import record_tiers
 from planner.errors import PlannerError
 from planner.registry.validation import ValidationContext
-from planner.schema import TAXONOMIES
+from planner.schema import SCOPE_WORDS, TAXONOMIES
 from planner.settings import load_settings
 from planner.vocab import Vocabularies
 
@@ -151,12 +153,16 @@ def _organization(organisation: dict) -> dict:
 
 
 def _service_areas(record: dict, area_set: AreaSet) -> list[dict]:
+    """One service area per covered area; ``service_area`` states the service's scope (a
+    national service is listed in every area, as a national service)."""
     sid = record["id"]
+    scope = SCOPE_WORDS.get(record.get("scope") or "local", "local service")
     return [
         {
             "id": _uid("area", sid, a["area_code"]),
             "service_id": sid,
             "name": area_set.name_of(a["area_code"]),
+            "service_area": f"{area_set.name_of(a['area_code'])} ({scope})",
             "extent_type": "GSS code",
             "extent": a["area_code"],
             "uri": f"http://statistics.data.gov.uk/id/statistical-geography/{a['area_code']}",
@@ -269,13 +275,29 @@ def schema_errors(service: dict) -> list[str]:
 
 
 def oruk_export(
-    records: list[dict], organisations: list[dict], ctx: ValidationContext
+    records: list[dict],
+    organisations: list[dict],
+    ctx: ValidationContext,
+    assumptions: Assumptions | None = None,
 ) -> tuple[list[dict], list[str]]:
-    """Every record as an ORUK service, and every schema problem (empty when all validate)."""
+    """Every record as an ORUK service, and every schema problem (empty when all validate).
+    With ``assumptions``, each service also lists the need tiers it serves (BRIEF §4.1) as
+    attributes of the ``planner:tiers`` taxonomy (derived: an import ignores them)."""
     orgs = {o["id"]: o for o in organisations}
     services, problems = [], []
     for record in records:
         service = service_to_oruk(record, orgs[record["organisation_id"]], ctx.vocab, ctx.area_set)
+        if assumptions is not None:
+            service["attributes"] += [
+                _term(
+                    ctx.vocab,
+                    "tiers",
+                    f"{need}/{tier}",
+                    record["id"],
+                    f"{ctx.vocab.label('needs', need)}: {label}",
+                )
+                for need, tier, label in record_tiers(record, assumptions)
+            ]
         problems += [f"{record['name']}: {e}" for e in schema_errors(service)]
         services.append(service)
     return services, problems

@@ -163,7 +163,11 @@ def validate_service(
     record["status"] = c.choice(raw, "status", "registration_statuses", required=False)
     record["is_demo"] = bool(raw.get("is_demo"))
     record["all_areas"] = c.boolean(raw, "all_areas", default=False)
+    scope = c.choice(raw, "scope", "scopes", required=False)
+    if scope in WIDE_SCOPES:
+        record["all_areas"] = True
     record["areas"] = _areas(raw, c, ctx, record)
+    record["scope"] = scope or ("area_set" if record["all_areas"] else "local")
     record["sites"] = [
         _site(s, i, c, ctx, record["id"]) for i, s in enumerate(raw.get("sites") or [], 1)
     ]
@@ -174,6 +178,10 @@ def validate_service(
     _check_unique(c, "contracts", [x["id"] for x in record["contracts"] if x["id"]])
     record["incomplete"] = [str(p) for p in c.missing]
     return record, c.problems
+
+
+WIDE_SCOPES = ("area_set", "national")
+"""Scopes that cover every area of the area set."""
 
 
 def _check_unique(c: Checker, name: str, ids: list[str]) -> None:

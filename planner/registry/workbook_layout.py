@@ -54,6 +54,8 @@ COLUMN_HELP = {
     "without_police_report": "Can people use it without reporting to the police? yes / no",
     "gender": "Who it is for",
     "all_areas": "yes if it covers every area; otherwise list areas in 'Service areas'",
+    "scope": "local, sub_region, area_set (the whole area set) or national: a national or "
+    "area-wide service counts in every area; give the capacity it offers this area set",
     "capacity_per_year": "People supported a year (cases), a whole number",
     "places": "Refuges and safe accommodation: family places (bed spaces), a whole number",
     "staff_fte": "Full-time-equivalent staff, optional",

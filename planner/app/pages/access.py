@@ -13,8 +13,10 @@ with cache.shown_errors():
     data, analysis = cache.planner_data(), cache.analysis()
     components.demo_banner(analysis)
     a, b, c = st.columns(3)
-    with a:
-        area = components.area_picker(data, key="access_area")
+    whole = f"All of {data.area_set.name}"
+    names = [whole] + [x.name for x in data.area_set.areas]
+    picked = a.selectbox("Area", names, key="access_area")
+    area = None if picked == whole else data.area_set.resolve(picked)
     with b:
         need = components.need_picker(data, key="access_need")
     measure = c.selectbox(
@@ -22,7 +24,7 @@ with cache.shown_errors():
         ["Distance to the nearest site (km)", "2SFCA: capacity within reach per 1,000 residents"],
     )
     lsoa = analysis.result.access_small_areas
-    rows = lsoa[(lsoa["area_code"] == area) & (lsoa["need"] == need)]
+    rows = lsoa[(lsoa["need"] == need) & ((lsoa["area_code"] == area) if area else True)]
     if rows.empty:
         st.warning("No face-to-face site serves this need: every resident is beyond reach.")
         st.stop()
@@ -33,7 +35,8 @@ with cache.shown_errors():
     )
     column = "km" if measure.startswith("Distance") else "per_1000"
     layer = cache.lsoa_map_layer()
-    layer = layer[layer["borough"] == area]
+    if area:
+        layer = layer[layer["borough"] == area]
     st_folium(
         choropleth(
             layer,
@@ -51,7 +54,18 @@ with cache.shown_errors():
         key="access_map",
     )
     summary = analysis.result.access
-    row = summary[(summary["area_code"] == area) & (summary["need"] == need)]
+    summary = summary[summary["need"] == need]
+    if area is None:
+        people = summary["population"].sum()
+        beyond = (summary["share_beyond"] * summary["population"]).sum()
+        st.write(
+            f"{beyond / people:.0%} of {data.area_set.name}'s residents live more than "
+            f"{data.assumptions.threshold('access_distance_km'):g} km from a face-to-face site "
+            "that covers their area."
+            if people
+            else "No residents in the access analysis."
+        )
+    row = summary[summary["area_code"] == area]
     if not row.empty:
         r = row.iloc[0]
         st.write(

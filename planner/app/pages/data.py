@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from planner.app import cache, state
-from planner.assumptions import edited_assumptions
+from planner.assumptions_edit import edited_assumptions
 from planner.datasets import check_data
 from planner.errors import PlannerError
 from planner.settings import edited_assumptions_file, load_settings

@@ -34,7 +34,11 @@ with cache.shown_errors():
         ].tolist()
         with st.container(border=True):
             st.markdown(f"**{md(s.name)}** · {md(s.organisation_name)}")
-            st.write(vocab.label("service_types", s.service_type))
+            scope = s.scope or "local"
+            st.write(
+                vocab.label("service_types", s.service_type)
+                + ("" if scope == "local" else f" · {vocab.label('scopes', scope)}")
+            )
             st.write(
                 "No police report needed"
                 if s.without_police_report

@@ -6,6 +6,7 @@ import streamlit as st
 from planner.app import cache, components, state
 from planner.app.components import md
 from planner.coverage.text import FLAG_KINDS, RAG_WORDS
+from planner.coverage.thresholds import percent
 from planner.maps import RAG_COLOURS
 
 st.title("Gaps & duplication")
@@ -14,20 +15,32 @@ with cache.shown_errors():
     components.demo_banner(analysis)
     result = analysis.result
     labels = {n: s.label for n, s in data.assumptions.needs.items()}
+    columns_order = [
+        (n, t, f"{s.label}: {tier.label}")
+        for n, s in data.assumptions.needs.items()
+        for t, tier in s.tier_specs.items()
+    ]
     cov = result.coverage.assign(
         cell=lambda f: (
-            f["rag"].str.capitalize() + f["ratio"].map(lambda r: "" if pd.isna(r) else f" {r:.0%}")
-        )
+            f["rag"].str.capitalize()
+            + f["ratio"].map(lambda r: "" if pd.isna(r) else f" {percent(r):,.0f}%")
+            + f["uncertain"].map(lambda u: " (uncertain)" if u else "")
+        ),
+        column=lambda f: f["need"] + "/" + f["tier"],
     )
-    matrix = cov.pivot(index="area_name", columns="need", values="cell")[list(labels)]
-    matrix.columns = [labels[c] for c in matrix.columns]
-    st.subheader("Coverage by borough and need")
-    st.caption("Key: " + " · ".join(RAG_WORDS.values()))
+    matrix = cov.pivot(index="area_name", columns="column", values="cell")
+    matrix = matrix[[f"{n}/{t}" for n, t, _ in columns_order if f"{n}/{t}" in matrix]]
+    matrix.columns = [label for n, t, label in columns_order if f"{n}/{t}" in matrix.columns]
+    st.subheader("Coverage by borough, need and tier")
+    st.caption(
+        "Each need is split into tiers, each against the demand that kind of service exists "
+        "for; a need's status is its worst tier. Key: " + " · ".join(RAG_WORDS.values())
+    )
     colours = {k.capitalize(): v for k, v in RAG_COLOURS.items()}
 
     def shade(value: object) -> str:
-        status = str(value).rsplit(" ", 1)[0] if "%" in str(value) else str(value)
-        return f"background-color: {colours.get(status, '#ffffff')}"
+        found = [k for k in colours if str(value).startswith(k)]
+        return f"background-color: {colours[found[0]] if found else '#ffffff'}"
 
     st.dataframe(matrix.style.map(shade), height=420)
     st.subheader("Flags")
@@ -45,13 +58,20 @@ with cache.shown_errors():
     if area != "All boroughs":
         flags = flags[flags["area_name"] == area]
         st.write(f"**{len(flags)} flags for {area}**")
+    flags = flags.assign(
+        need=flags["need"].map(labels),
+        uncertain=flags["uncertain"].map({True: "uncertain", False: ""}),
+    )
     columns = [
         "area_name",
         "need",
+        "tier_label",
         "flag",
         "severity",
+        "uncertain",
         "sentence",
         "estimated",
+        "unit",
         "capacity",
         "ratio",
     ]
@@ -72,7 +92,7 @@ with cache.shown_errors():
         st.subheader("Overlapping commissioned services, side by side")
         services = analysis.tables.services.set_index("service_id")
         for row in pairs.head(20).itertuples(index=False):
-            st.write(f"**{row.area_name}, {labels[row.need]}** ({row.flag}): {md(row.detail)}")
+            st.write(f"**{row.area_name}, {row.need}** ({row.flag}): {md(row.detail)}")
             for col, sid in zip(st.columns(2), row.service_ids.split("; "), strict=True):
                 s = services.loc[sid]
                 col.write(

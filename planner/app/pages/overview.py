@@ -1,61 +1,101 @@
-"""Overview: headline figures per need, the gap map, the five most serious findings."""
+"""Overview: each need's headline (its worst tier), the coverage map for a chosen need and
+tier in classes that separate the boroughs, the most serious findings and the areas with the
+most unmet need (BRIEF §4.1)."""
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 from planner.app import cache, components
 from planner.app.components import md
-from planner.coverage.ranking import serious_findings, worst_areas
-from planner.maps import rag_map
+from planner.coverage.ranking import map_rows, serious_findings, worst_areas
+from planner.coverage.thresholds import percent
+from planner.maps import coverage_map
 
 st.title("Overview")
 with cache.shown_errors():
     data, analysis = cache.planner_data(), cache.analysis()
     components.demo_banner(analysis)
-    coverage = analysis.result.coverage
-    st.subheader(f"{data.area_set.name}: estimated need and commissioned capacity a year")
-    columns = st.columns(len(data.assumptions.needs))
-    for column, (need, spec) in zip(columns, data.assumptions.needs.items(), strict=True):
-        rows = coverage[coverage["need"] == need]
-        need_total, capacity = rows["estimated"].sum(), rows["capacity"].sum()
-        share = f"{capacity / need_total:.0%} covered" if need_total else "no demand"
+    result, a = analysis.result, data.assumptions
+    coverage, heads = result.coverage, result.headline
+    st.subheader(f"{data.area_set.name}: each need's worst tier")
+    columns = st.columns(len(a.needs))
+    for column, (need, spec) in zip(columns, a.needs.items(), strict=True):
+        rows = heads[heads["need"] == need]
+        red = int((rows["rag"] == "red").sum())
+        tiers = coverage[coverage["need"] == need].groupby("tier", sort=False)
+        lines = []
+        for key, tier in spec.tier_specs.items():
+            if key not in tiers.groups:
+                continue
+            t = tiers.get_group(key)
+            demand, capacity = t["estimated"].sum(), t["capacity"].sum()
+            share = f"{percent(capacity / demand):,.0f}%" if demand else "no demand"
+            lines.append(f"{tier.label}: {share} of {demand:,.0f} {tier.unit}")
         column.metric(
             spec.label,
-            f"{need_total:,.0f}",
-            share,
-            delta_color="off",
-            help=f"Estimated people a year; capacity {capacity:,.0f}",
+            f"{red} of {len(rows)} red",
+            help="Areas whose worst tier is red. London-wide by tier: " + "; ".join(lines),
         )
-    need = components.need_picker(data, key="overview_need", label="Gap map for")
+    left, right = st.columns(2)
+    with left:
+        need = components.need_picker(data, key="overview_need", label="Coverage map for")
+    with right:
+        tier = components.tier_picker(data, need, key="overview_tier")
+    rows = map_rows(result, need, tier)
+    if tier is None:
+        title = f"{a.needs[need].label}, worst tier"
+    else:
+        title = f"{a.needs[need].label}, {a.needs[need].tier_specs[tier].label}"
     st_folium(
-        rag_map(
+        coverage_map(
             cache.area_map_layer(),
-            coverage[coverage["need"] == need],
-            title="Coverage of estimated need",
+            rows,
+            title=title,
+            red=a.threshold("under_provision_red"),
+            amber=a.threshold("under_provision_amber"),
         ),
         height=480,
         use_container_width=True,
         returned_objects=[],
         key="overview_map",
     )
-    st.subheader("The five most serious findings")
-    for row in serious_findings(analysis.result).itertuples(index=False):
+    st.subheader(f"The five most serious findings: {title}")
+    st.caption("High-severity flags with the most unmet need first.")
+    findings = serious_findings(result, need=need, tier=tier)
+    if findings.empty:
+        st.write("No high-severity findings for this need and tier.")
+    for row in findings.itertuples(index=False):
         left, right = st.columns([5, 1])
         left.write(f"**{md(row.area_name)}** · {row.flag.replace('_', ' ')} — {md(row.sentence)}")
-        if right.button("See flags", key=f"see_{row.area_code}_{row.need}_{row.flag}"):
+        key = f"see_{row.area_code}_{row.need}_{row.tier}_{row.flag}"
+        if right.button("See flags", key=key):
             st.session_state["gaps_area"] = row.area_name
             st.switch_page("pages/gaps.py")
-    st.subheader("Areas with the most serious findings")
-    st.caption("High-severity flags, then medium ones, then the lowest mean coverage.")
+    st.subheader("Areas with the most unmet need")
+    st.caption(
+        "People (or families) a year beyond capacity, summed over every tier of every need; "
+        f"{a.ranking.rationale}"
+    )
     st.dataframe(
-        worst_areas(analysis.result).rename(
+        worst_areas(result)
+        .rename(
             columns={
                 "area_name": "Area",
-                "high": "High-severity flags",
-                "medium": "Medium-severity flags",
-                "mean_ratio": "Mean coverage",
+                "unmet_people": "Unmet need (people a year)",
+                "priority": "Weighted unmet need",
+                "red_tiers": "Red tiers",
+                "largest_gap": "Largest gap",
+                "largest_gap_unmet": "Largest gap (people a year)",
             }
-        ),
+        )
+        .drop(columns=["area_code"]),
         hide_index=True,
-        column_config={"Mean coverage": st.column_config.NumberColumn(format="percent")},
+        column_config={
+            c: st.column_config.NumberColumn(format="%.0f")
+            for c in (
+                "Unmet need (people a year)",
+                "Weighted unmet need",
+                "Largest gap (people a year)",
+            )
+        },
     )

@@ -96,7 +96,17 @@ with cache.shown_errors():
         st.write("Closed: " + "; ".join(map(md, diff.closed["sentence"].head(10))))
     changed = diff.ratios[diff.ratios["change"].fillna(0).abs() > 1e-9]
     st.dataframe(
-        changed[["area_name", "need", "ratio_before", "ratio_after", "rag_before", "rag_after"]],
+        changed[
+            [
+                "area_name",
+                "need",
+                "tier_label",
+                "ratio_before",
+                "ratio_after",
+                "rag_before",
+                "rag_after",
+            ]
+        ].assign(need=lambda f: f["need"].map(lambda n: data.assumptions.needs[n].label)),
         hide_index=True,
         width="stretch",
         column_config={
@@ -104,8 +114,12 @@ with cache.shown_errors():
             "ratio_after": st.column_config.NumberColumn(format="percent"),
         },
     )
-    need = components.need_picker(data, key="plan_need", label="Map of the change for")
-    rows = diff.ratios[diff.ratios["need"] == need].assign(
+    left, right = st.columns(2)
+    with left:
+        need = components.need_picker(data, key="plan_need", label="Map of the change for")
+    tiers = {t.label: k for k, t in data.assumptions.needs[need].tier_specs.items()}
+    tier = tiers[right.selectbox("Tier", list(tiers), key=f"plan_tier_{need}")]
+    rows = diff.ratios[(diff.ratios["need"] == need) & (diff.ratios["tier"] == tier)].assign(
         change_pts=lambda f: 100 * f["change"], note="no change or not assessed"
     )
     st_folium(
@@ -132,13 +146,15 @@ with cache.shown_errors():
     budget = st.number_input("Budget (GBP a year)", min_value=0, value=1_000_000, step=50_000)
     suggestions = suggest(analysis.result.coverage, data.assumptions, budget=budget)
     st.caption(
-        "Greedy: the most people supported per pound first, using the unit costs in the "
-        "assumptions (illustrative until replaced with local prices)."
+        "The largest red gaps first, by unmet need (people or families a year; "
+        f"{data.assumptions.ranking.rationale}) Each lot lifts one borough's tier out of red "
+        "at the unit costs in the assumptions (illustrative until replaced with local prices)."
     )
     for lot in suggestions:
         st.write(
-            f"**{md(lot['name'])}** — {lot['capacity_per_year']:,} people, "
-            f"£{lot['annual_value_gbp']:,.0f}. {md(lot['rationale'])}"
+            f"**{md(lot['name'])}** — {lot['capacity_per_year']:,} more "
+            f"{lot.get('unit', 'people a year')}, £{lot['annual_value_gbp']:,.0f}. "
+            f"{md(lot['rationale'])}"
         )
     if suggestions and st.button("Add these suggestions to the plan"):
         for lot in suggestions:

@@ -49,6 +49,7 @@ with cache.shown_errors():
                 "name": r["name"],
                 "provider": r["organisation_name"],
                 "type": r["service_type"],
+                "scope": vocab.label("scopes", r.get("scope") or "local"),
                 "needs": ", ".join(r["needs"]),
                 "status": r["status"],
                 "capacity a year": r["capacity_per_year"],
@@ -130,7 +131,10 @@ with cache.shown_errors():
         from planner.registry.oruk_export import oruk_export
 
         payload, problems = oruk_export(
-            records, registry.organisations().to_dict("records"), registry.context
+            records,
+            registry.organisations().to_dict("records"),
+            registry.context,
+            cache.planner_data().assumptions,
         )
         st.download_button(
             "Download the registry as Open Referral UK JSON",

@@ -1,0 +1,95 @@
+"""Which tier of each need a service serves (BRIEF §4.1), and its (area, need, tier) pairs.
+
+A service serves a tier of a need it covers when its type, or one of its accreditations, is
+among the tier's ``served_by``; the need's ``other_types`` tier also takes the services whose
+type no tier of the need names. A service may serve several tiers (a rape crisis counselling
+service is community support and a rape crisis centre); its capacity in each measure is split
+over the tiers of that measure by demand, as over areas.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.assumptions import Assumptions
+
+SEP = "\x1f"
+"""Joins need and tier into one key where a step only knows one key column."""
+
+
+def service_tiers(
+    services: pd.DataFrame, terms: pd.DataFrame, assumptions: Assumptions
+) -> pd.DataFrame:
+    """service_id, need, tier, measure: the tiers each service serves. ``services``: indexed
+    by service_id with service_type."""
+    needs = terms.loc[terms["kind"] == "need", ["service_id", "value"]].rename(
+        columns={"value": "need"}
+    )
+    needs = needs.assign(service_type=needs["service_id"].map(services["service_type"]))
+    accredited = terms[terms["kind"] == "accreditation"]
+    frames = []
+    for need, spec in assumptions.needs.items():
+        rows = needs[needs["need"] == need]
+        if rows.empty:
+            continue
+        tiers = spec.tier_specs
+        named = {
+            s.partition(":")[2]
+            for t in tiers.values()
+            for s in t.served_by
+            if s.startswith("service_type:")
+        }
+        for key, tier in tiers.items():
+            types = {s.partition(":")[2] for s in tier.served_by if s.startswith("service_type:")}
+            marks = {s.partition(":")[2] for s in tier.served_by if s.startswith("accreditation:")}
+            member = rows["service_type"].isin(types)
+            if marks:
+                holders = set(accredited.loc[accredited["value"].isin(marks), "service_id"])
+                member |= rows["service_id"].isin(holders)
+            if tier.other_types:
+                member |= ~rows["service_type"].isin(named)
+            chosen = rows.loc[member, ["service_id", "need"]]
+            frames.append(chosen.assign(tier=key, measure=tier.measure))
+    if not frames:
+        return pd.DataFrame(columns=["service_id", "need", "tier", "measure"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def tier_pairs(pairs: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` (service_id, area_code, need, capacity_share) joined with the tiers each
+    service serves for the need: one row per (service, area, need, tier)."""
+    return pairs.merge(tiers, on=["service_id", "need"])
+
+
+def untiered(pairs: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
+    """The (service, need) pairs that fall in no tier of the need: listed under data quality."""
+    served = pairs[["service_id", "need"]].drop_duplicates()
+    hit = served.merge(tiers[["service_id", "need"]].drop_duplicates(), how="left", indicator=True)
+    return hit.loc[hit["_merge"] == "left_only", ["service_id", "need"]]
+
+
+def record_tiers(record: dict, assumptions: Assumptions) -> list[tuple[str, str, str]]:
+    """(need, tier, tier label) for each tier one service record serves: the same rule as
+    :func:`service_tiers`, for one record (Open Referral UK export, service lists)."""
+    out = []
+    marks = set(record.get("accreditations") or [])
+    kind = record.get("service_type")
+    for need in record.get("needs") or []:
+        spec = assumptions.needs.get(need)
+        if spec is None:
+            continue
+        tiers = spec.tier_specs
+        named = {
+            s.partition(":")[2]
+            for t in tiers.values()
+            for s in t.served_by
+            if s.startswith("service_type:")
+        }
+        for key, tier in tiers.items():
+            chosen = {s.partition(":")[2] for s in tier.served_by if s.startswith("service_type:")}
+            accredited = {
+                s.partition(":")[2] for s in tier.served_by if s.startswith("accreditation:")
+            }
+            if kind in chosen or marks & accredited or (tier.other_types and kind not in named):
+                out.append((need, key, tier.label))
+    return out
