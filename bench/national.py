@@ -59,6 +59,13 @@ def national(n_areas: int = 330, n_services: int = 20_000, n_small: int = 35_000
                 "estimated": pop.get(c, 0) * RATE[n] / 1e5,
                 "population": pop.get(c, 0),
                 "women_16plus": pop.get(c, 0) * 0.41,
+                # road harm's parts (BRIEF §4.1 tiers): about 1 in 50 KSI collisions is fatal
+                "recorded_fatal": pop.get(c, 0) * RATE[n] / 1e5 * 0.3 * 0.02
+                if n == "road_harm"
+                else None,
+                "recorded_serious": pop.get(c, 0) * RATE[n] / 1e5 * 0.3 * 0.98
+                if n == "road_harm"
+                else None,
             }
             for i, c in enumerate(codes)
             for n in NEEDS

@@ -25,7 +25,6 @@ from planner.analysis import demand_for
 from planner.coverage import analyse
 from planner.coverage.access import project_sites, two_stage_fca
 from planner.datasets import load_need_series, load_planner_data, load_small_areas
-from planner.maps import choropleth
 from planner.registry.demo import load_demo
 from planner.registry.service import Registry
 from planner.registry.setup import validation_context
@@ -84,7 +83,7 @@ def london() -> None:
     folder = tempfile.mkdtemp()
     registry = Registry.open(validation_context(settings), f"sqlite:///{folder}/bench.sqlite")
     measure(
-        "demo registry import (151 services, SQLite)",
+        "demo registry import (154 services, SQLite)",
         lambda: load_demo(registry, data.boundaries, today=AS_OF),
         rows,
         repeat=1,
@@ -109,18 +108,14 @@ def london() -> None:
     layer = measure(
         "map layer (simplify_coverage, EPSG:4326)", lambda: map_layer(data.boundaries), rows
     )
-    rag = result.coverage[result.coverage["need"] == "domestic_abuse"]
+    from planner.coverage.ranking import map_rows
+    from planner.maps import coverage_map
+
+    worst = map_rows(result, "domestic_abuse")
     html = measure(
-        "gap map HTML (domestic abuse coverage)",
+        "coverage map HTML (domestic abuse, worst tier)",
         lambda: (
-            choropleth(
-                layer,
-                rag.assign(note=rag["rag_words"]),
-                value_column="ratio",
-                legend="Coverage ratio",
-                number_format="{:.0%}",
-                note_column="note",
-            )
+            coverage_map(layer, worst, title="Domestic abuse", red=0.5, amber=0.8)
             .get_root()
             .render()
         ),
@@ -131,7 +126,7 @@ def london() -> None:
 
     full = Analysis(demand, tables, result, AS_OF, True, small, points)
     workbook = measure(
-        "gap analysis workbook (13 sheets)",
+        "gap analysis workbook (15 sheets)",
         lambda: gap_analysis_workbook(full, data),
         rows,
     )

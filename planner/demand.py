@@ -193,6 +193,42 @@ TIER_DEMAND_COLUMNS = [
 ]
 
 
+def _tier_specs(assumptions: Assumptions) -> pd.DataFrame:
+    """One row per (need, tier): the demand rule's terms, and the need's multipliers."""
+    rows = []
+    for need, spec in assumptions.needs.items():
+        rr_low, rr_high = spec.reporting_rate.bounds
+        tu_low, tu_high = spec.take_up_share.bounds
+        for key, tier in spec.tier_specs.items():
+            rate_low, rate_high = tier.rate.bounds
+            rows.append(
+                {
+                    "need": need,
+                    "tier": key,
+                    "tier_label": tier.label,
+                    "unit": tier.unit,
+                    "measure": tier.measure,
+                    "basis": tier.basis,
+                    "part": tier.part or "",
+                    "per": tier.per,
+                    "rate": tier.rate.value,
+                    # the ends of the range, as factors of the central value
+                    "low": (rate_low / tier.rate.value if tier.rate.value else 0.0),
+                    "high": (rate_high / tier.rate.value if tier.rate.value else 0.0),
+                    "rr_low": spec.reporting_rate.value
+                    / rr_high
+                    * tu_low
+                    / spec.take_up_share.value,
+                    "rr_high": spec.reporting_rate.value
+                    / rr_low
+                    * tu_high
+                    / spec.take_up_share.value,
+                    "order": len(rows),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def tier_demand(demand: pd.DataFrame, assumptions: Assumptions) -> pd.DataFrame:
     """Demand per area × need × tier (BRIEF §4.1), in the tier's unit, with its range.
 
@@ -202,76 +238,46 @@ def tier_demand(demand: pd.DataFrame, assumptions: Assumptions) -> pd.DataFrame:
     at the end of its range that gives the least / the most demand. Tiers built on residents
     or women aged 16+ are assessed wherever the population is known, police data or not.
     """
-    frames = []
-    for need, spec in assumptions.needs.items():
-        rows = demand[demand["need"] == need]
-        rr, tu = spec.reporting_rate, spec.take_up_share
-        rr_low, rr_high = rr.bounds
-        tu_low, tu_high = tu.bounds
-        for key, tier in spec.tier_specs.items():
-            rate_low, rate_high = tier.rate.bounds
-            out = rows[
-                [
-                    "area_code",
-                    "area_name",
-                    "need",
-                    "status",
-                    "recorded",
-                    "population",
-                    "women_16plus",
-                ]
-            ].copy()
-            out["tier"], out["tier_label"] = key, tier.label
-            out["unit"], out["measure"] = tier.unit, tier.measure
-            if tier.basis in ("population", "women_16plus"):
-                base = rows[tier.basis].astype(float)
-                known = (base > 0).fillna(False)
-                out["status"] = np.where(known, ASSESSED, "no population figure")
-                base = base.where(known)
-                low = base / tier.per * rate_low
-                high = base / tier.per * rate_high
-                central = base / tier.per * tier.rate.value
-            else:
-                recorded = rows["recorded"].astype(float)
-                if tier.part:
-                    column = f"recorded_{tier.part}"
-                    if column not in rows:
-                        raise PlannerError(
-                            f"Tier {need}.{key} reads the {tier.part!r} part of the recorded "
-                            f"count, which the {need} data does not give."
-                        )
-                    counted = rows[column].astype(float).where(recorded.notna())
-                else:
-                    counted = recorded
-                if tier.basis == "recorded":
-                    central = counted / tier.per * tier.rate.value
-                    low = counted / tier.per * rate_low
-                    high = counted / tier.per * rate_high
-                else:
-                    # the demand table's estimate, scaled to the part and the range
-                    share = (counted / recorded.where(recorded > 0)).fillna(0.0)
-                    estimated = rows["estimated"].astype(float) * share
-                    central = estimated / tier.per * tier.rate.value
-                    low = central * (rr.value / rr_high) * (tu_low / tu.value)
-                    low = low * (rate_low / tier.rate.value if tier.rate.value else 0.0)
-                    high = central * (rr.value / rr_low) * (tu_high / tu.value)
-                    high = high * (rate_high / tier.rate.value if tier.rate.value else 0.0)
-            out["estimated"] = central.to_numpy()
-            out["estimated_low"] = low.to_numpy()
-            out["estimated_high"] = high.to_numpy()
-            frames.append(out)
-    if not frames:
+    specs = _tier_specs(assumptions)
+    if specs.empty:
         return pd.DataFrame(columns=TIER_DEMAND_COLUMNS)
-    table = pd.concat(frames, ignore_index=True)
-    order = {
-        (n, t): i
-        for i, (n, t) in enumerate(
-            (n, t) for n, spec in assumptions.needs.items() for t in spec.tier_specs
-        )
-    }
-    table["_order"] = [order[k] for k in zip(table["need"], table["tier"], strict=True)]
-    table = table.sort_values(["_order", "area_code"], ignore_index=True)
-    return table[TIER_DEMAND_COLUMNS]
+    for need, key, part in specs.loc[specs["part"] != "", ["need", "tier", "part"]].itertuples(
+        index=False
+    ):
+        if f"recorded_{part}" not in demand:
+            raise PlannerError(
+                f"Tier {need}.{key} reads the {part!r} part of the recorded count, which the "
+                f"{need} data does not give."
+            )
+    out = demand.merge(specs, on="need")
+    recorded = out["recorded"].astype(float)
+    counted = recorded.copy()
+    for part in specs["part"].unique():
+        if part:
+            chosen = (out["part"] == part).to_numpy()
+            column = out[f"recorded_{part}"].astype(float).where(recorded.notna())
+            counted = counted.where(~chosen, column)
+    basis = out["basis"].to_numpy()
+    people = np.where(basis == "population", out["population"], out["women_16plus"]).astype(float)
+    by_people = np.isin(basis, ["population", "women_16plus"])
+    known = people > 0
+    share = (counted / recorded.where(recorded > 0)).fillna(0.0)
+    estimated = out["estimated"].astype(float) * share
+    base = np.select(
+        [by_people, basis == "recorded"],
+        [np.where(known, people, np.nan), counted],
+        default=estimated,
+    )
+    central = base / out["per"].to_numpy() * out["rate"].to_numpy()
+    is_estimate = basis == "estimated"
+    out["estimated"] = central
+    out["estimated_low"] = central * out["low"] * np.where(is_estimate, out["rr_low"], 1.0)
+    out["estimated_high"] = central * out["high"] * np.where(is_estimate, out["rr_high"], 1.0)
+    out["status"] = np.where(
+        by_people, np.where(known, ASSESSED, "no population figure"), out["status"]
+    )
+    out = out.sort_values(["order", "area_code"], ignore_index=True)
+    return out[TIER_DEMAND_COLUMNS]
 
 
 def trend_table(series: Mapping[str, NeedSeries], areas: pd.DataFrame) -> pd.DataFrame:

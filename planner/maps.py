@@ -317,7 +317,8 @@ def coverage_map(
     for i, (lo, hi) in enumerate(zip(lows, breaks, strict=True)):
         inside = ratio[(ratio <= hi) & ((ratio > lo) if i else (ratio >= lo))]
         label = _pct(hi) if _pct(lo) == _pct(hi) else f"{_pct(lo)} to {_pct(hi)}"
-        entries.append((palette[min(i, len(palette) - 1)], f"{label} ({len(inside)} areas)"))
+        count = f"{len(inside)} area" + ("" if len(inside) == 1 else "s")
+        entries.append((palette[min(i, len(palette) - 1)], f"{label} ({count})"))
     if ratio.isna().any():
         entries.append((NO_VALUE_COLOUR, "no figure: not assessed or no demand (see tooltip)"))
     note = (

@@ -2,12 +2,14 @@
 demonstration registry in a temporary database."""
 
 import datetime as dt
+import tomllib
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from planner.registry.auth import SYSTEM, Actor
-from planner.settings import REPO_ROOT
+from planner.settings import REPO_ROOT, edited_assumptions_file
 
 APP = str(REPO_ROOT / "planner" / "app" / "app.py")
 TODAY = dt.date.today()
@@ -140,6 +142,23 @@ def test_data_page(app):
     }
     assert (datasets["problems"] == "none").all()
     assert "Change an assumption" in text_of(at)
+    # a tier's rate is editable, and the form starts from the value in force
+    label = next(o for o in at.selectbox(key="assumption_pick").options if "IDVA" in o)
+    at.selectbox(key="assumption_pick").select(label).run()
+    value = next(n for n in at.number_input if n.label == "New value")
+    assert value.value == 40.0
+    target = edited_assumptions_file()
+    try:
+        value.set_value(45.0)
+        next(b for b in at.button if b.label == "Save the change").click().run()
+        assert not at.exception
+        saved = tomllib.loads(target.read_text(encoding="utf-8"))
+        assert saved["needs"]["domestic_abuse"]["tiers"]["high_risk"]["rate"]["value"] == 45.0
+        assert saved["meta"]["edited_by"].startswith("carol")
+    finally:
+        target.unlink(missing_ok=True)
+        st.cache_resource.clear()
+        st.cache_data.clear()
 
 
 @pytest.mark.parametrize("page", ["services", "admin", "journey", "access", "data"])

@@ -140,6 +140,8 @@ def test_sign_in_overview_map_and_a_boroughs_flags(server):
                 ("Access", "Access to face-to-face support"),
                 ("Data & assumptions", "Data & assumptions"),
                 ("Admin", "Admin"),
+                ("Plan", "Plan"),
+                ("Gaps & duplication", "Gaps & duplication"),
             ],
             start=3,
         ):
@@ -151,4 +153,4 @@ def test_sign_in_overview_map_and_a_boroughs_flags(server):
                 path=str(SHOTS / f"{n:02d}_{link.split()[0].lower()}.png"), full_page=True
             )
         browser.close()
-    assert len(list(SHOTS.glob("*.png"))) == 9
+    assert len(list(SHOTS.glob("*.png"))) == 11

@@ -37,11 +37,12 @@ HEADLINE = "Worst tier (headline)"
 
 
 def tier_picker(data, need: str, *, key: str, label: str = "Tier") -> str | None:
-    """A tier of ``need``, or None for the headline (each area's worst tier)."""
+    """A tier of ``need`` (the first by default: one tier's ratios separate the boroughs), or
+    None for the headline (each area's worst tier, where many areas may share 0%)."""
     tiers = {HEADLINE: None} | {
         t.label: k for k, t in data.assumptions.needs[need].tier_specs.items()
     }
-    return tiers[st.selectbox(label, list(tiers), key=f"{key}_{need}")]
+    return tiers[st.selectbox(label, list(tiers), index=1, key=f"{key}_{need}")]
 
 
 def area_picker(data, *, key: str, label: str = "Borough", default: str | None = None) -> str:

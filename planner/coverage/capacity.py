@@ -91,28 +91,39 @@ def tier_shares(pairs: pd.DataFrame, services: pd.DataFrame, demand: pd.DataFram
     ``pairs``: service_id, area_code, need, tier, measure, capacity_share (the provider's
     area split, which applies to people a year only). ``services``: indexed by service_id.
     ``demand``: area_code, need, tier, estimated. Adds ``measure`` and ``no_capacity`` (the
-    service records nothing in the tier's measure)."""
+    service records nothing in the tier's measure). One split for all measures: a service
+    counts as one capacity per measure (its people a year, its places, itself as a centre).
+    """
     from planner.coverage.tiers import SEP
 
     columns = ["service_id", "area_code", "need", "tier", "measure", "area_share_given"]
     columns += ["demand_weight", "capacity_share", "no_capacity"]
-    weights = demand.assign(need=demand["need"] + SEP + demand["tier"])
-    frames = []
-    for measure, part in pairs.groupby("measure", sort=True):
-        field = MEASURE_FIELDS[measure]
-        if field is None:
-            capacity = pd.Series(1.0, index=services.index)
-        else:
-            capacity = pd.to_numeric(services[field], errors="coerce").astype(float)
-        keyed = part.assign(need=part["need"] + SEP + part["tier"])
-        if measure != "people":
-            keyed = keyed.assign(capacity_share=np.nan)
-        out = capacity_shares(keyed, capacity, weights)
-        need_tier = out["need"].str.split(SEP, n=1, expand=True)
-        out["need"], out["tier"] = need_tier[0], need_tier[1]
-        out["measure"] = measure
-        out["no_capacity"] = out["service_id"].map(capacity.isna()).fillna(True).astype(bool)
-        frames.append(out[columns])
-    if not frames:
+    if pairs.empty:
         return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)
+    weights = demand.assign(need=demand["need"] + SEP + demand["tier"])
+    ids = services.index.to_numpy()
+    capacity = pd.concat(
+        [
+            pd.Series(
+                1.0
+                if field is None
+                else pd.to_numeric(services[field], errors="coerce").to_numpy(dtype=float),
+                index=ids + SEP + measure,
+                dtype=float,
+            )
+            for measure, field in MEASURE_FIELDS.items()
+        ]
+    )
+    people = (pairs["measure"] == "people").to_numpy()
+    keyed = pairs.assign(
+        service_id=pairs["service_id"] + SEP + pairs["measure"],
+        need=pairs["need"] + SEP + pairs["tier"],
+        capacity_share=pairs["capacity_share"].where(people),
+    )
+    out = capacity_shares(keyed, capacity, weights)
+    out["measure"] = out["service_id"].str.rsplit(SEP, n=1).str[1]
+    out["no_capacity"] = out["service_id"].map(capacity.isna()).fillna(True).astype(bool)
+    out["service_id"] = out["service_id"].str.rsplit(SEP, n=1).str[0]
+    need_tier = out["need"].str.split(SEP, n=1, expand=True)
+    out["need"], out["tier"] = need_tier[0], need_tier[1]
+    return out[columns]

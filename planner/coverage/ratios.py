@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from planner.coverage.text import RAG_WORDS
-from planner.coverage.thresholds import below
+from planner.coverage.thresholds import below, percent
 
 DEMAND_COLUMNS = [
     "area_code",
@@ -164,10 +164,13 @@ def rank_weights(coverage: pd.DataFrame, assumptions) -> pd.DataFrame:
 
 def headline(coverage: pd.DataFrame, need_rows: pd.DataFrame) -> pd.DataFrame:
     """Per (area, need): the worst tier's status and ratio, named, with the count of red and
-    amber tiers. The worst tier is the reddest, then the lowest ratio, then the first listed."""
+    amber tiers. The worst tier is the reddest, then the lowest shown percentage, then the
+    first listed."""
+    # ties are decided as the reader sees them: on the shown percentage, then the tier listed
+    # first (the coverage table is in the assumptions' tier order)
     frame = coverage.assign(
         _rank=coverage["rag"].map(RAG_ORDER),
-        _ratio=coverage["ratio"].fillna(np.inf),
+        _ratio=np.nan_to_num(percent(coverage["ratio"].to_numpy(dtype=float)), nan=np.inf),
         _order=np.arange(len(coverage)),
     )
     worst = frame.sort_values(["area_code", "need", "_rank", "_ratio", "_order"]).drop_duplicates(

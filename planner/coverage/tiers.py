@@ -21,38 +21,51 @@ def service_tiers(
     services: pd.DataFrame, terms: pd.DataFrame, assumptions: Assumptions
 ) -> pd.DataFrame:
     """service_id, need, tier, measure: the tiers each service serves. ``services``: indexed
-    by service_id with service_type."""
+    by service_id with service_type. Decided once per distinct (need, service type) and
+    (need, accreditation), then joined."""
+    columns = ["service_id", "need", "tier", "measure"]
     needs = terms.loc[terms["kind"] == "need", ["service_id", "value"]].rename(
         columns={"value": "need"}
     )
-    needs = needs.assign(service_type=needs["service_id"].map(services["service_type"]))
-    accredited = terms[terms["kind"] == "accreditation"]
-    frames = []
-    for need, spec in assumptions.needs.items():
-        rows = needs[needs["need"] == need]
-        if rows.empty:
-            continue
-        tiers = spec.tier_specs
+    needs = needs[needs["need"].isin(list(assumptions.needs))]
+    kinds = needs["service_id"].map(services["service_type"]).astype(object)
+    needs = needs.assign(service_type=kinds.where(kinds.notna(), ""))
+    by_type, by_mark = [], []
+    for need in needs["need"].unique():
+        tiers = assumptions.needs[need].tier_specs
         named = {
             s.partition(":")[2]
             for t in tiers.values()
             for s in t.served_by
             if s.startswith("service_type:")
         }
+        for kind in needs.loc[needs["need"] == need, "service_type"].unique():
+            for key, tier in tiers.items():
+                types = {
+                    s.partition(":")[2] for s in tier.served_by if s.startswith("service_type:")
+                }
+                if kind in types or (tier.other_types and kind not in named):
+                    by_type.append((need, kind, key, tier.measure))
         for key, tier in tiers.items():
-            types = {s.partition(":")[2] for s in tier.served_by if s.startswith("service_type:")}
-            marks = {s.partition(":")[2] for s in tier.served_by if s.startswith("accreditation:")}
-            member = rows["service_type"].isin(types)
-            if marks:
-                holders = set(accredited.loc[accredited["value"].isin(marks), "service_id"])
-                member |= rows["service_id"].isin(holders)
-            if tier.other_types:
-                member |= ~rows["service_type"].isin(named)
-            chosen = rows.loc[member, ["service_id", "need"]]
-            frames.append(chosen.assign(tier=key, measure=tier.measure))
-    if not frames:
-        return pd.DataFrame(columns=["service_id", "need", "tier", "measure"])
-    return pd.concat(frames, ignore_index=True)
+            for s in tier.served_by:
+                if s.startswith("accreditation:"):
+                    by_mark.append((need, s.partition(":")[2], key, tier.measure))
+    typed = needs.merge(
+        pd.DataFrame(by_type, columns=["need", "service_type", "tier", "measure"], dtype=object),
+        on=["need", "service_type"],
+    )[columns]
+    frames = [typed]
+    if by_mark:
+        marks = terms.loc[terms["kind"] == "accreditation", ["service_id", "value"]]
+        held = needs[["service_id", "need"]].merge(marks, on="service_id")
+        frames.append(
+            held.merge(
+                pd.DataFrame(by_mark, columns=["need", "value", "tier", "measure"], dtype=object),
+                on=["need", "value"],
+            )[columns]
+        )
+    out = pd.concat(frames, ignore_index=True).drop_duplicates(["service_id", "need", "tier"])
+    return out.reset_index(drop=True)
 
 
 def tier_pairs(pairs: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:

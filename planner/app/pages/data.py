@@ -11,6 +11,15 @@ from planner.datasets import check_data
 from planner.errors import PlannerError
 from planner.settings import edited_assumptions_file, load_settings
 
+
+def _current(assumptions, path: tuple[str, ...]) -> float:
+    """The value now at ``path`` in the assumptions (what the form starts from)."""
+    node = assumptions.model_dump()
+    for part in path:
+        node = node[part]
+    return node
+
+
 st.title("Data & assumptions")
 with cache.shown_errors():
     settings = load_settings()
@@ -51,13 +60,30 @@ with cache.shown_errors():
         )
         options.update(
             {
+                f"{spec.label}, {tier.label}: rate ({tier.unit} per "
+                f"{tier.per:,.0f} of the basis)": ("needs", need, "tiers", key, "rate", "value")
+                for need, spec in needs.items()
+                for key, tier in spec.tiers.items()
+            }
+        )
+        options.update(
+            {
+                f"Ranking weight: {spec.label}": ("ranking", "weights", need)
+                for need, spec in needs.items()
+            }
+        )
+        options.update(
+            {
                 f"Threshold: {key}": ("thresholds", key, "value")
                 for key in data.assumptions.thresholds
             }
         )
+        label = st.selectbox("Assumption", list(options), key="assumption_pick")
+        current = _current(data.assumptions, options[label])
         with st.form("assumption"):
-            label = st.selectbox("Assumption", list(options))
-            value = st.number_input("New value", value=0.0, format="%.4f")
+            value = st.number_input(
+                "New value", value=float(current), format="%.4f", key=f"value_{label}"
+            )
             why = st.text_input("Why (kept with the change)")
             if st.form_submit_button("Save the change"):
                 try:

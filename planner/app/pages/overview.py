@@ -73,8 +73,8 @@ with cache.shown_errors():
             st.switch_page("pages/gaps.py")
     st.subheader("Areas with the most unmet need")
     st.caption(
-        "People (or families) a year beyond capacity, summed over every tier of every need; "
-        f"{a.ranking.rationale}"
+        "Unmet need: people (or families) a year beyond capacity, summed over every tier of "
+        f"every need. Priority: {a.ranking.rationale}"
     )
     st.dataframe(
         worst_areas(result)
@@ -82,20 +82,17 @@ with cache.shown_errors():
             columns={
                 "area_name": "Area",
                 "unmet_people": "Unmet need (people a year)",
-                "priority": "Weighted unmet need",
+                "priority": "Priority (points)",
                 "red_tiers": "Red tiers",
                 "largest_gap": "Largest gap",
-                "largest_gap_unmet": "Largest gap (people a year)",
+                "largest_gap_unmet": "Largest gap (points)",
             }
         )
         .drop(columns=["area_code"]),
         hide_index=True,
         column_config={
-            c: st.column_config.NumberColumn(format="%.0f")
-            for c in (
-                "Unmet need (people a year)",
-                "Weighted unmet need",
-                "Largest gap (people a year)",
-            )
+            "Unmet need (people a year)": st.column_config.NumberColumn(format="%.0f"),
+            "Priority (points)": st.column_config.NumberColumn(format="%.1f"),
+            "Largest gap (points)": st.column_config.NumberColumn(format="%.1f"),
         },
     )
