@@ -173,6 +173,23 @@ def run_scenario(
     return after, compare(before, after, lots)
 
 
+def _lot_type(assumptions: Assumptions, need: str, tier_key: str) -> str:
+    """The service type a lot for one tier is bought as: the first the tier names that no
+    other tier of the need names (so that the lot's capacity lands in that tier, not split
+    with a sibling), else the first it names, else the need's main type."""
+    tiers = assumptions.needs[need].tier_specs
+
+    def types(key: str) -> list[str]:
+        return [
+            x.partition(":")[2] for x in tiers[key].served_by if x.startswith("service_type:")
+        ]
+
+    mine = types(tier_key)
+    others = {t for key in tiers if key != tier_key for t in types(key)}
+    exclusive = [t for t in mine if t not in others]
+    return (exclusive or mine or [PRIMARY_TYPE[need]])[0]
+
+
 def suggest(
     coverage: pd.DataFrame,
     assumptions: Assumptions,
@@ -217,8 +234,7 @@ def suggest(
             passed.append(f"{where} (£{cost:,.0f})")
             continue
         left -= cost
-        types = [x.partition(":")[2] for x in tier.served_by if x.startswith("service_type:")]
-        service_type = types[0] if types else PRIMARY_TYPE[row.need]
+        service_type = _lot_type(assumptions, row.need, row.tier)
         weighing = (
             "its share of London's unmet need in the tier, every need weighing the same"
             if assumptions.ranking.basis == "share"

@@ -51,6 +51,14 @@ def server(tmp_path_factory, data_dir):
         cwd=REPO_ROOT,
         capture_output=True,
     )
+    # a plan holding a £2m suggestion, so that the Plan page has tiers to show
+    for command in (
+        ["plan", "create", "Two million"],
+        ["plan", "suggest", "--budget", "2000000", "--into", "Two million"],
+    ):
+        subprocess.run(
+            [str(PLANNER), *command], env=env, check=True, cwd=REPO_ROOT, capture_output=True
+        )
     port = _free_port()
     proc = subprocess.Popen(
         ["make", "app", f"PORT={port}"],

@@ -9,15 +9,20 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from planner.analysis import plan_scenario
 from planner.assumptions import Multiplier
 from planner.coverage import analyse
 from planner.coverage.ranking import map_rows, serious_findings, worst_areas
 from planner.demand import tier_demand
 from planner.errors import PlannerError
 from planner.maps import colour_classes, coverage_map
+from planner.plans import suggest
 from planner.registry.auth import SYSTEM
 from planner.registry.db import migrate
+from planner.registry.oruk_export import service_to_oruk
+from planner.registry.oruk_import import oruk_to_records
 from planner.registry.service import Registry
+from planner.registry.validation import validate_service
 from tests.coverage_world import demand, service, tables
 from tests.registry_helpers import org, service_raw
 
@@ -259,3 +264,41 @@ def test_tier_demand_refuses_a_part_the_data_does_not_give(assumptions):
     d = demand({("A1", "road_harm"): 10}).drop(columns=["recorded_fatal", "recorded_serious"])
     with pytest.raises(PlannerError, match="'serious' part of the recorded count"):
         tier_demand(d, assumptions)
+
+
+def test_a_two_million_suggestion_lifts_each_of_its_tiers_out_of_red(london):
+    data, _, _, analysis = london
+    lots = suggest(analysis.result.coverage, data.assumptions, budget=2_000_000)
+    assert lots and sum(lot["annual_value_gbp"] for lot in lots) <= 2_000_000
+    # more than one need: the largest red gaps of each need compete on equal terms
+    assert len({lot["needs"][0] for lot in lots}) >= 2
+    _, diff = plan_scenario(analysis, data.assumptions, {"name": "two million", "lots": lots})
+    after = diff.ratios.set_index(["area_code", "need", "tier_label"])
+    for lot in lots:
+        tier_label = lot["name"].split(": ")[-1].rsplit(" in ", 1)[0]
+        row = after.loc[(lot["areas"][0], lot["needs"][0], tier_label)]
+        assert row["rag_before"] == "red" and row["rag_after"] != "red", lot["name"]
+        assert "lifting it to 50% (out of red)" in lot["rationale"]
+
+
+def test_an_export_from_before_scopes_still_imports(registry, validation_ctx):
+    """An Open Referral UK file written before services had a scope (no scope attribute, no
+    scope in the extension) imports: a service covering every area is area-wide."""
+    org(registry, "org-a")
+    wide = registry.create_service(
+        SYSTEM, service_raw(ref="w-1", areas="all", sites=[], contracts=[])
+    )
+    orgs = {o["id"]: o for o in registry.organisations().to_dict("records")}
+    old = service_to_oruk(
+        wide, orgs[wide["organisation_id"]], validation_ctx.vocab, validation_ctx.area_set
+    )
+    old["attributes"] = [
+        a for a in old["attributes"] if not a["taxonomy_term"]["taxonomy"].endswith(":scopes")
+    ]
+    for area in old["service_areas"]:
+        area.pop("service_area")
+    imported = oruk_to_records([old], validation_ctx)
+    ((_, raw),) = imported.services
+    assert raw.get("scope") in (None, "")
+    record, problems = validate_service(raw, validation_ctx)
+    assert problems == [] and record["scope"] == "area_set" and len(record["areas"]) == 33
