@@ -180,9 +180,7 @@ def _lot_type(assumptions: Assumptions, need: str, tier_key: str) -> str:
     tiers = assumptions.needs[need].tier_specs
 
     def types(key: str) -> list[str]:
-        return [
-            x.partition(":")[2] for x in tiers[key].served_by if x.startswith("service_type:")
-        ]
+        return [x.partition(":")[2] for x in tiers[key].served_by if x.startswith("service_type:")]
 
     mine = types(tier_key)
     others = {t for key in tiers if key != tier_key for t in types(key)}

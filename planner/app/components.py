@@ -45,6 +45,20 @@ def tier_picker(data, need: str, *, key: str, label: str = "Tier") -> str | None
     return tiers[st.selectbox(label, list(tiers), index=1, key=f"{key}_{need}")]
 
 
+def coverage_map_of(data, rows, title: str):
+    """The coverage map (quantile classes, thresholds in the legend) on the app's area layer."""
+    from planner.app import cache
+    from planner.maps import coverage_map
+
+    return coverage_map(
+        cache.area_map_layer(),
+        rows,
+        title=title,
+        red=data.assumptions.threshold("under_provision_red"),
+        amber=data.assumptions.threshold("under_provision_amber"),
+    )
+
+
 def area_picker(data, *, key: str, label: str = "Borough", default: str | None = None) -> str:
     names = [a.name for a in data.area_set.areas]
     index = names.index(default) if default in names else 0

@@ -26,15 +26,12 @@ from planner.assumptions import STAGES, Assumptions
 from planner.coverage.contracts import ContractState
 from planner.coverage.stages import group_lists, required_stages, stage_terms
 from planner.coverage.thresholds import above, below, percent, threshold_percent
+from planner.demand import TIER_DEMAND_COLUMNS
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 KEY = ["area_code", "need", "tier"]
 FLAG_COLUMNS = [
-    "area_code",
-    "area_name",
-    "need",
-    "tier",
-    "tier_label",
+    *TIER_DEMAND_COLUMNS[:5],  # area_code, area_name, need, tier, tier_label
     "unit",
     "flag",
     "severity",

@@ -8,6 +8,7 @@ import pandas as pd
 
 from planner.coverage.text import RAG_WORDS
 from planner.coverage.thresholds import below, percent
+from planner.demand import TIER_DEMAND_COLUMNS
 
 DEMAND_COLUMNS = [
     "area_code",
@@ -22,18 +23,7 @@ DEMAND_COLUMNS = [
 """The demand table's columns the engine reads."""
 KEY = ["area_code", "need", "tier"]
 COVERAGE_COLUMNS = [
-    "area_code",
-    "area_name",
-    "need",
-    "tier",
-    "tier_label",
-    "unit",
-    "measure",
-    "status",
-    "recorded",
-    "estimated",
-    "estimated_low",
-    "estimated_high",
+    *(c for c in TIER_DEMAND_COLUMNS if c not in ("population", "women_16plus")),
     "services",
     "services_without_capacity",
     "capacity",

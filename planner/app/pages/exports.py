@@ -8,7 +8,6 @@ from planner.exports.framework import framework_workbook, plan_lots_frame
 from planner.exports.gap_analysis import gap_analysis_workbook
 from planner.exports.leaflet import leaflet_html, leaflet_pdf
 from planner.exports.maps import gap_map_png, map_html
-from planner.maps import coverage_map
 from planner.registry import plan_store
 
 st.title("Exports")
@@ -47,19 +46,10 @@ with cache.shown_errors():
     need = components.need_picker(data, key="export_need")
     rows = map_rows(analysis.result, need)
     title = f"{data.assumptions.needs[need].label}, worst tier"
-    a = data.assumptions
     left, right = st.columns(2)
     left.download_button(
         "Map as a web page (HTML)",
-        map_html(
-            coverage_map(
-                cache.area_map_layer(),
-                rows,
-                title=title,
-                red=a.threshold("under_provision_red"),
-                amber=a.threshold("under_provision_amber"),
-            )
-        ),
+        map_html(components.coverage_map_of(data, rows, title)),
         "gap_map.html",
     )
     if right.button("Make the map picture (PNG)"):

@@ -9,7 +9,6 @@ from planner.app import cache, components
 from planner.app.components import md
 from planner.coverage.ranking import map_rows, serious_findings, worst_areas
 from planner.coverage.thresholds import percent
-from planner.maps import coverage_map
 
 st.title("Overview")
 with cache.shown_errors():
@@ -47,13 +46,7 @@ with cache.shown_errors():
     else:
         title = f"{a.needs[need].label}, {a.needs[need].tier_specs[tier].label}"
     st_folium(
-        coverage_map(
-            cache.area_map_layer(),
-            rows,
-            title=title,
-            red=a.threshold("under_provision_red"),
-            amber=a.threshold("under_provision_amber"),
-        ),
+        components.coverage_map_of(data, rows, title),
         height=480,
         use_container_width=True,
         returned_objects=[],
