@@ -34,12 +34,12 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     )
     print("\nCoverage by need and tier (London-wide demand and capacity; areas red/amber/green):")
     print(
-        f"  {'need: tier':<52} {'demand':>10} {'capacity':>10} {'coverage':>9} {'range':>13}"
+        f"  {'need: tier':<60} {'demand':>10} {'capacity':>10} {'coverage':>9} {'range':>13}"
         f"  {'red':>3} {'amb':>3} {'grn':>3} {'unc':>3}"
     )
     for row in tier_summary(result.coverage, data.assumptions).itertuples(index=False):
         print(
-            f"  {row.name:<52} {row.demand:>10,.0f} {row.capacity:>10,.0f} {row.coverage:>9} "
+            f"  {row.name:<60} {row.demand:>10,.0f} {row.capacity:>10,.0f} {row.coverage:>9} "
             f"{row.range:>13}  {row.red:>3} {row.amber:>3} {row.green:>3} {row.uncertain:>3}"
         )
     print("  (demand and capacity in each tier's unit: people or families a year, family")

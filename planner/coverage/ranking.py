@@ -104,7 +104,7 @@ def tier_summary(coverage: pd.DataFrame, assumptions) -> pd.DataFrame:
                 {
                     "need": need,
                     "tier": key,
-                    "name": f"{need.replace('_', ' ')}: {tier.label}"[:52],
+                    "name": f"{need.replace('_', ' ')}: {tier.label}"[:60],
                     "unit": tier.unit,
                     "demand": demand,
                     "demand_low": least,
