@@ -1,5 +1,7 @@
 """Benchmarks: wall time and peak memory of each stage, London (real data, demonstration
-registry) and a synthetic national set. Run with `make bench`. Prints tables; asserts nothing.
+registry) and a synthetic national set; then what a person feels (`browser.py`: the app in
+Chromium, the cold command line, each beside its BRIEF §9 bar). Run with `make bench`.
+Prints tables; asserts nothing.
 """
 
 from __future__ import annotations
@@ -228,5 +230,8 @@ def nation() -> None:
 
 
 if __name__ == "__main__":
+    import browser
+
     london()
     nation()
+    browser.main()  # the app in Chromium and the cold command line, beside BRIEF §9
