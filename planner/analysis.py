@@ -91,7 +91,7 @@ def analyse_registry(
     from planner.schema import vocabulary_keys
 
     if access and small_areas is None:
-        small_areas = load_small_areas(data.data_dir, data.area_set)
+        small_areas = load_small_areas(data.data_dir, data.area_set, data.cache_dir)
     return run_analysis(
         demand if demand is not None else demand_for(data, period_end),
         registry.tables(statuses=("approved",)),

@@ -91,6 +91,8 @@ class PlannerData:
     population: pd.DataFrame
     series: dict[str, NeedSeries]
     data_dir: Path
+    cache_dir: Path | None = None
+    """Where parsed files are kept (:mod:`planner.parsed`); None: parse every time."""
 
 
 def load_need_series(
@@ -155,23 +157,74 @@ def _load_planner_data(settings: Settings) -> PlannerData:
                 "to a folder that holds them."
             ),
         )
-    area_boundaries = boundaries.load_area_boundaries(data_dir, area_set)
+
+    def parse() -> tuple[dict, dict]:
+        area_boundaries = boundaries.load_area_boundaries(data_dir, area_set)
+        tables = {
+            "boundaries": area_boundaries,
+            "population": population.load_area_population(data_dir, area_set),
+        }
+        meta = {}
+        for need, s in load_need_series(data_dir, area_set, area_boundaries).items():
+            tables[f"{need}.counts"], tables[f"{need}.london"] = s.counts, s.london
+            for part, counts in (s.parts or {}).items():
+                tables[f"{need}.part.{part}"] = counts
+            meta[need] = {
+                "months": list(s.months),
+                "source": s.source,
+                "recording_break": s.recording_break,
+                "parts": list(s.parts or {}),
+            }
+        return tables, meta
+
+    from planner.parsed import cached
+
+    tables, meta = cached(
+        settings.cache_dir, "planner-data", [data_dir, settings.area_set_file], parse
+    )
+    series = {
+        need: NeedSeries(
+            need=need,
+            counts=tables[f"{need}.counts"],
+            months=tuple(m["months"]),
+            london=tables[f"{need}.london"],
+            source=m["source"],
+            recording_break=m["recording_break"],
+            parts={p: tables[f"{need}.part.{p}"] for p in m["parts"]} or None,
+        )
+        for need, m in meta.items()
+    }
     return PlannerData(
         area_set=area_set,
         assumptions=assumptions,
-        boundaries=area_boundaries,
-        population=population.load_area_population(data_dir, area_set),
-        series=load_need_series(data_dir, area_set, area_boundaries),
+        boundaries=tables["boundaries"],
+        population=tables["population"],
+        series=series,
         data_dir=data_dir,
+        cache_dir=settings.cache_dir,
     )
 
 
-def load_small_areas(data_dir: Path, area_set: AreaSet) -> pd.DataFrame:
+def load_small_areas(
+    data_dir: Path, area_set: AreaSet, cache_dir: Path | None = None
+) -> pd.DataFrame:
     """LSOAs as points for access analysis: lsoa_code, area_code, population, x, y (BNG).
 
     The point is a representative point inside the LSOA polygon: population-weighted
-    centroids are not among the data files.
+    centroids are not among the data files. With ``cache_dir``, kept in the parsed-data
+    cache (:mod:`planner.parsed`).
     """
+    if cache_dir is not None:
+        from planner.parsed import cached
+
+        tables, _ = cached(
+            cache_dir,
+            "small-areas",
+            [data_dir],
+            lambda: ({"small_areas": load_small_areas(data_dir, area_set)}, {}),
+            salt=repr(area_set),
+        )
+        return tables["small_areas"]
     lsoas = boundaries.load_lsoa_boundaries(data_dir, area_set)
     people = population.load_lsoa_population(data_dir, area_set)
     points = lsoas.geometry.representative_point()

@@ -81,7 +81,7 @@ def trend(key: str) -> pd.DataFrame:
 @st.cache_resource(show_spinner=False)
 def _small_areas(key: str) -> pd.DataFrame:
     data = _planner_data(key)
-    return load_small_areas(data.data_dir, data.area_set)
+    return load_small_areas(data.data_dir, data.area_set, data.cache_dir)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Running the coverage analysis…")
