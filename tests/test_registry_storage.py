@@ -27,6 +27,12 @@ def test_migrations_create_every_table_at_head(registry):
         "alembic_version",
     } <= tables
     assert schema_revision(registry.engine) == "0005"
+    # the head read from the migration files is Alembic's own
+    from alembic.script import ScriptDirectory
+
+    from planner.registry.db import _alembic_config, _head_revision
+
+    assert _head_revision() == ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def test_migrations_match_the_models(registry):

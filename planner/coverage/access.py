@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from planner.settings import ANALYSIS_CRS, MAP_CRS
 
@@ -47,6 +46,8 @@ def within_pairs(
         )
         o, s = np.nonzero(distance <= radius)
         return o, s, distance[o, s]
+    from scipy.spatial import cKDTree  # only for problems too large for one matrix
+
     pairs = cKDTree(origins).sparse_distance_matrix(cKDTree(sites), radius, output_type="ndarray")
     # the ndarray output keeps pairs at distance 0 (the matrix outputs would drop them)
     o, s, d = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64), pairs["v"]
@@ -79,6 +80,8 @@ def nearest_distance(origins: np.ndarray, sites: np.ndarray) -> np.ndarray:
     """Distance from each origin to its nearest site (inf when there are no sites)."""
     if len(sites) == 0:
         return np.full(len(origins), np.inf)
+    from scipy.spatial import cKDTree
+
     distance, _ = cKDTree(sites).query(origins, k=1)
     return distance
 

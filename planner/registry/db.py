@@ -9,16 +9,17 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from planner.errors import PlannerError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -76,6 +77,8 @@ def _pool_options(url: str) -> dict:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -88,9 +91,14 @@ def migrate(engine: Engine, revision: str = "head", *, down: bool = False) -> No
     would refuse while other tables point at it: they are switched off for the migration
     (outside its transaction, where SQLite honours the switch), every reference is checked
     before the migration commits, and they are switched on again."""
-    cfg = _alembic_config()
     sqlite = engine.dialect.name == "sqlite"
     try:
+        # already at the newest: no need to load Alembic (a third of a second at start-up)
+        if revision == "head" and not down and schema_revision(engine) == _head_revision():
+            return
+        from alembic import command
+
+        cfg = _alembic_config()
         with engine.connect() as connection:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
@@ -157,7 +165,7 @@ def check_database(engine: Engine, *, quick: bool = False) -> list[str]:
                 problems += [r for r in rows if r != "ok"]
             else:
                 connection.exec_driver_sql("SELECT 1")
-            revision = MigrationContext.configure(connection).get_current_revision()
+        revision = schema_revision(engine)
     except (OperationalError, SADatabaseError) as exc:
         return [str(database_failure(engine, exc))]
     head = _head_revision()
@@ -170,14 +178,29 @@ def check_database(engine: Engine, *, quick: bool = False) -> list[str]:
 
 @functools.cache
 def _head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    """The newest migration: the revision no other migration names as its ``down_revision``,
+    read from the files without loading Alembic (``tests/test_registry_storage.py`` checks it
+    against Alembic's own answer)."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found = re.search(r'^revision = "([^"]+)"', text, re.MULTILINE)
+        parent = re.search(r'^down_revision = "([^"]+)"', text, re.MULTILINE)
+        if found:
+            revisions.add(found.group(1))
+        if parent:
+            parents.add(parent.group(1))
+    (head,) = revisions - parents
+    return head
 
 
 def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None for a database with no schema yet)."""
+    if not inspect(engine).has_table("alembic_version"):
+        return None
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+    return row[0] if row else None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
