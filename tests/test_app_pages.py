@@ -65,6 +65,8 @@ def test_overview(app, world):
     assert at.title[0].value == "Overview"
     assert len(at.metric) == 5
     assert at.metric[0].label == "Domestic abuse"
+    # under each need, its tiers' London-wide coverage
+    assert "High risk (IDVA / Marac) 60%" in text_of(at)
     assert any("Demonstration data" in i.value for i in at.info)
     assert "The five most serious findings" in text_of(at)
     assert len([b for b in at.button if b.label == "See flags"]) == 5

@@ -7,8 +7,7 @@ from streamlit_folium import st_folium
 
 from planner.app import cache, components
 from planner.app.components import md
-from planner.coverage.ranking import map_rows, serious_findings, worst_areas
-from planner.coverage.thresholds import percent
+from planner.coverage.ranking import map_rows, serious_findings, tier_summary, worst_areas
 
 st.title("Overview")
 with cache.shown_errors():
@@ -16,24 +15,25 @@ with cache.shown_errors():
     components.demo_banner(analysis)
     result, a = analysis.result, data.assumptions
     coverage, heads = result.coverage, result.headline
-    st.subheader(f"{data.area_set.name}: each need's worst tier")
+    st.subheader(f"{data.area_set.name}: each need's worst tier, and coverage by tier")
+    summary = tier_summary(coverage, a)
     columns = st.columns(len(a.needs))
     for column, (need, spec) in zip(columns, a.needs.items(), strict=True):
         rows = heads[heads["need"] == need]
         red = int((rows["rag"] == "red").sum())
-        tiers = coverage[coverage["need"] == need].groupby("tier", sort=False)
-        lines = []
-        for key, tier in spec.tier_specs.items():
-            if key not in tiers.groups:
-                continue
-            t = tiers.get_group(key)
-            demand, capacity = t["estimated"].sum(), t["capacity"].sum()
-            share = f"{percent(capacity / demand):,.0f}%" if demand else "no demand"
-            lines.append(f"{tier.label}: {share} of {demand:,.0f} {tier.unit}")
+        tiers = summary[summary["need"] == need]
+        labels = {k: t.label for k, t in spec.tier_specs.items()}
         column.metric(
             spec.label,
             f"{red} of {len(rows)} red",
-            help="Areas whose worst tier is red. London-wide by tier: " + "; ".join(lines),
+            help="Areas whose worst tier is red. Below: each tier's coverage across "
+            f"{data.area_set.name} (capacity ÷ estimated need, in the tier's unit).",
+        )
+        column.caption(
+            " · ".join(
+                f"{labels[t.tier]} {t.coverage}" + (f" ({t.range})" if t.range else "")
+                for t in tiers.itertuples(index=False)
+            )
         )
     left, right = st.columns(2)
     with left:
