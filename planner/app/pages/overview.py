@@ -67,7 +67,7 @@ with cache.shown_errors():
     st.subheader("Areas with the most unmet need")
     st.caption(
         "Unmet need: people (or families) a year beyond capacity, summed over every tier of "
-        f"every need. Priority: {a.ranking.rationale}"
+        f"every need. Priority (points): {a.ranking.rationale}"
     )
     st.dataframe(
         worst_areas(result)
