@@ -134,6 +134,19 @@ class Tier(_Strict):
             raise ValueError("a tier needs served_by entries or other_types = true")
         return self
 
+    def _selected(self, kind: str) -> list[str]:
+        return [s.partition(":")[2] for s in self.served_by if s.startswith(f"{kind}:")]
+
+    @property
+    def service_types(self) -> list[str]:
+        """The service types the tier names, in the order given."""
+        return self._selected("service_type")
+
+    @property
+    def accreditations(self) -> list[str]:
+        """The accreditations whose holders serve the tier."""
+        return self._selected("accreditation")
+
     @property
     def ranked_in_people(self) -> bool:
         return self.measure == "people" or self.people_per_unit is not None
@@ -176,6 +189,21 @@ class Need(_Strict):
     @property
     def tier_specs(self) -> dict[str, Tier]:
         return self.tiers or {"all": whole_need_tier(self)}
+
+    def tiers_for(self, service_type: str | None, accreditations=()) -> list[str]:
+        """The tiers a service of this type holding these accreditations serves: those that
+        name its type or one of its accreditations, and the catch-all tier when no tier names
+        its type (BRIEF §4.1)."""
+        tiers = self.tier_specs
+        named = {t for tier in tiers.values() for t in tier.service_types}
+        held = set(accreditations)
+        return [
+            key
+            for key, tier in tiers.items()
+            if service_type in tier.service_types
+            or held & set(tier.accreditations)
+            or (tier.other_types and service_type not in named)
+        ]
 
     @model_validator(mode="after")
     def _specialist_form(self) -> Need:

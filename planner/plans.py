@@ -178,12 +178,8 @@ def _lot_type(assumptions: Assumptions, need: str, tier_key: str) -> str:
     other tier of the need names (so that the lot's capacity lands in that tier, not split
     with a sibling), else the first it names, else the need's main type."""
     tiers = assumptions.needs[need].tier_specs
-
-    def types(key: str) -> list[str]:
-        return [x.partition(":")[2] for x in tiers[key].served_by if x.startswith("service_type:")]
-
-    mine = types(tier_key)
-    others = {t for key in tiers if key != tier_key for t in types(key)}
+    mine = tiers[tier_key].service_types
+    others = {t for key, tier in tiers.items() if key != tier_key for t in tier.service_types}
     exclusive = [t for t in mine if t not in others]
     return (exclusive or mine or [PRIMARY_TYPE[need]])[0]
 

@@ -99,14 +99,7 @@ def analyse(
         amber=t["under_provision_amber"].value,
     )
     coverage = rank_weights(coverage, assumptions)
-    heads = headline(coverage, need_rows)
-    distinct = shares.drop_duplicates(["service_id", "area_code", "need"])
-    heads["services"] = (
-        pd.MultiIndex.from_frame(heads[["area_code", "need"]])
-        .map(distinct.groupby(["area_code", "need"]).size().to_dict())
-        .fillna(0)
-        .astype(int)
-    )
+    heads = headline(coverage, need_rows, shares)
     key = coverage[(coverage["status"] == "assessed") & (coverage["estimated"] > 0)]
     key = key.set_index(KEY)
     covered, covering = covering_services(shares, key, services["name"])

@@ -19,12 +19,6 @@ WORST_AREA_COLUMNS = [
 ]
 
 
-def unmet(frame: pd.DataFrame) -> pd.Series:
-    """Estimated demand beyond capacity in the tier's unit (never below 0; 0 where not
-    assessed)."""
-    return (frame["estimated"] - frame["capacity"]).clip(lower=0).fillna(0.0)
-
-
 def _chosen(coverage: pd.DataFrame, need: str | None, tier: str | None) -> pd.DataFrame:
     if need is not None:
         coverage = coverage[coverage["need"] == need]

@@ -103,9 +103,7 @@ def coverage_table(
     # more demand, less coverage: the low ratio is over the high demand
     coverage["ratio_low"] = ratio_over("estimated_high")
     coverage["ratio_high"] = ratio_over("estimated_low")
-    positive = coverage["ratio"].notna().to_numpy() | (
-        assessed & (coverage["estimated"].astype(float) > 0).fillna(False).to_numpy()
-    )
+    positive = assessed & (coverage["estimated"].astype(float) > 0).fillna(False).to_numpy()
     services = coverage["services"].to_numpy()
     central = rag_of(coverage["ratio"].to_numpy(dtype=float), services, red, amber)
     low = rag_of(coverage["ratio_low"].to_numpy(dtype=float), services, red, amber)
@@ -117,10 +115,7 @@ def coverage_table(
     coverage["rag_words"] = coverage["rag"].map(RAG_WORDS)
     unmet = (coverage["estimated"].astype(float) - coverage["capacity"]).clip(lower=0)
     coverage["unmet"] = unmet.where(assessed, np.nan)
-    for column in ("unmet_people", "priority"):
-        if column not in coverage:
-            coverage[column] = np.nan
-    return coverage[COVERAGE_COLUMNS]
+    return coverage[COVERAGE_COLUMNS[:-2]]  # unmet_people and priority: rank_weights
 
 
 def rank_weights(coverage: pd.DataFrame, assumptions) -> pd.DataFrame:
@@ -140,7 +135,7 @@ def rank_weights(coverage: pd.DataFrame, assumptions) -> pd.DataFrame:
     weight = coverage["need"].map(assumptions.weight).astype(float).to_numpy()
     people = coverage["unmet"].to_numpy(dtype=float) * f
     if assumptions.ranking.basis == "people":
-        return coverage.assign(unmet_people=people, priority=people * weight)
+        return coverage.assign(unmet_people=people, priority=people * weight)[COVERAGE_COLUMNS]
     frame = coverage.assign(unmet_people=people)
     total = frame.groupby(["need", "tier"])["unmet_people"].transform("sum").to_numpy()
     ranked = pd.Series(np.isfinite(f), index=coverage.index)
@@ -149,13 +144,14 @@ def rank_weights(coverage: pd.DataFrame, assumptions) -> pd.DataFrame:
     share = np.divide(people, total, out=np.zeros(len(people)), where=total > 0)
     share = np.where(np.isnan(people), np.nan, share)
     # points: 100 = all of one need's unmet need, whatever its size
-    return frame.assign(priority=100 * share * weight / np.where(n_tiers > 0, n_tiers, 1))
+    points = 100 * share * weight / np.where(n_tiers > 0, n_tiers, 1)
+    return frame.assign(priority=points)[COVERAGE_COLUMNS]
 
 
-def headline(coverage: pd.DataFrame, need_rows: pd.DataFrame) -> pd.DataFrame:
+def headline(coverage: pd.DataFrame, need_rows: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
     """Per (area, need): the worst tier's status and ratio, named, with the count of red and
-    amber tiers. The worst tier is the reddest, then the lowest shown percentage, then the
-    first listed."""
+    amber tiers and of the distinct services serving the need (from ``shares``). The worst
+    tier is the reddest, then the lowest shown percentage, then the first listed."""
     # ties are decided as the reader sees them: on the shown percentage, then the tier listed
     # first (the coverage table is in the assumptions' tier order)
     frame = coverage.assign(
@@ -169,7 +165,12 @@ def headline(coverage: pd.DataFrame, need_rows: pd.DataFrame) -> pd.DataFrame:
     counts = (
         frame.assign(red=frame["rag"] == "red", amber=frame["rag"] == "amber")
         .groupby(["area_code", "need"])
-        .agg(red_tiers=("red", "sum"), amber_tiers=("amber", "sum"), services=("services", "max"))
+        .agg(red_tiers=("red", "sum"), amber_tiers=("amber", "sum"))
+    )
+    counts["services"] = (
+        shares.drop_duplicates(["service_id", "area_code", "need"])
+        .groupby(["area_code", "need"])
+        .size()
     )
     out = need_rows[["area_code", "area_name", "need", "status", "estimated"]].merge(
         worst[["area_code", "need", "rag", "rag_words", "tier", "tier_label", "ratio"]].rename(

@@ -32,24 +32,15 @@ def service_tiers(
     needs = needs.assign(service_type=kinds.where(kinds.notna(), ""))
     by_type, by_mark = [], []
     for need in needs["need"].unique():
-        tiers = assumptions.needs[need].tier_specs
-        named = {
-            s.partition(":")[2]
-            for t in tiers.values()
-            for s in t.served_by
-            if s.startswith("service_type:")
-        }
+        spec = assumptions.needs[need]
+        tiers = spec.tier_specs
         for kind in needs.loc[needs["need"] == need, "service_type"].unique():
-            for key, tier in tiers.items():
-                types = {
-                    s.partition(":")[2] for s in tier.served_by if s.startswith("service_type:")
-                }
-                if kind in types or (tier.other_types and kind not in named):
-                    by_type.append((need, kind, key, tier.measure))
-        for key, tier in tiers.items():
-            for s in tier.served_by:
-                if s.startswith("accreditation:"):
-                    by_mark.append((need, s.partition(":")[2], key, tier.measure))
+            by_type += [(need, kind, key, tiers[key].measure) for key in spec.tiers_for(kind)]
+        by_mark += [
+            (need, mark, key, tier.measure)
+            for key, tier in tiers.items()
+            for mark in tier.accreditations
+        ]
     typed = needs.merge(
         pd.DataFrame(by_type, columns=["need", "service_type", "tier", "measure"], dtype=object),
         on=["need", "service_type"],
@@ -85,24 +76,10 @@ def record_tiers(record: dict, assumptions: Assumptions) -> list[tuple[str, str,
     """(need, tier, tier label) for each tier one service record serves: the same rule as
     :func:`service_tiers`, for one record (Open Referral UK export, service lists)."""
     out = []
-    marks = set(record.get("accreditations") or [])
-    kind = record.get("service_type")
     for need in record.get("needs") or []:
         spec = assumptions.needs.get(need)
         if spec is None:
             continue
-        tiers = spec.tier_specs
-        named = {
-            s.partition(":")[2]
-            for t in tiers.values()
-            for s in t.served_by
-            if s.startswith("service_type:")
-        }
-        for key, tier in tiers.items():
-            chosen = {s.partition(":")[2] for s in tier.served_by if s.startswith("service_type:")}
-            accredited = {
-                s.partition(":")[2] for s in tier.served_by if s.startswith("accreditation:")
-            }
-            if kind in chosen or marks & accredited or (tier.other_types and kind not in named):
-                out.append((need, key, tier.label))
+        keys = spec.tiers_for(record.get("service_type"), record.get("accreditations") or [])
+        out += [(need, key, spec.tier_specs[key].label) for key in keys]
     return out

@@ -158,7 +158,7 @@ def framework_workbook(
                     "need": spec.label,
                     "tier": tier.label,
                     "unit": tier.unit,
-                    "served by": ", ".join(s.partition(":")[2] for s in tier.served_by)
+                    "served by": ", ".join(tier.service_types + tier.accreditations)
                     + (" and other types" if tier.other_types else ""),
                     "demand rule source": tier.rate.source,
                     "required stages": ", ".join(spec.required_stages),
