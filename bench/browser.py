@@ -5,20 +5,27 @@ Run by `make bench` after the engine tables, or alone: `python bench/browser.py`
 registry (the demonstration data, one commissioner, one plan) in a temporary folder; the
 app started on a free port. Prints each line beside its bar and says met or missed; asserts
 nothing.
+
+`python bench/browser.py --before REV` also measures the code at git revision REV (checked out
+in a temporary worktree, run with this virtual environment) in the same run, and prints the
+two side by side: a before-and-after table on one machine at one time.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,7 +33,14 @@ BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "bench user's long password"
 
+MAP_FRAME = (
+    "iframe[title='planner.app.mapview.planner_map'], iframe[title='streamlit_folium.st_folium']"
+)
+"""A map's frame: the app's map component (now) or streamlit-folium's (before issue 14)."""
+
 FIRST, CLICK, ACCOUNT, COLD = 3.0, 0.5, 1.0, 2.0
+REPEAT = 3
+"""Each click is timed this many times (other boroughs, needs, plans); the median is shown."""
 """BRIEF §9: first content after the server is up, any later click, sign-in / register /
 approve, a cold `planner analyse` or `export gap-analysis`."""
 
@@ -37,19 +51,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _env(folder: Path) -> dict[str, str]:
+@dataclass(frozen=True)
+class Side:
+    """One checkout of the code, with its own registry, data home and parsed-data cache."""
+
+    name: str
+    root: Path
+    env: dict[str, str]
+
+
+def _side(name: str, root: Path, folder: Path) -> Side:
+    from planner.settings import load_settings
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANNER_")}
     env.pop("DATABASE_URL", None)
     env["XDG_DATA_HOME"] = str(folder / "xdg")
-    return env
+    env["PLANNER_CACHE_DIR"] = str(folder / "cache")
+    env["PLANNER_DATA_DIR"] = str(load_settings().data_dir)  # the same files for both sides
+    if root != REPO:  # the other checkout's package first on the path (the venv's is editable)
+        env["PYTHONPATH"] = str(root)
+    return Side(name, root, env)
 
 
-def _planner(env: dict, *args: str, stdin: str | None = None) -> float:
+def _planner(side: Side, *args: str, stdin: str | None = None) -> float:
     start = time.perf_counter()
     subprocess.run(
         [str(BIN / "planner"), *args],
-        env=env,
-        cwd=REPO,
+        env=side.env,
+        cwd=side.root,
         input=stdin,
         text=True,
         check=True,
@@ -58,12 +87,11 @@ def _planner(env: dict, *args: str, stdin: str | None = None) -> float:
     return time.perf_counter() - start
 
 
-def prepare(folder: Path) -> dict[str, str]:
+def prepare(side: Side) -> Side:
     """A registry with the demonstration data, a commissioner and a plan."""
-    env = _env(folder)
-    _planner(env, "registry", "init")
+    _planner(side, "registry", "init")
     _planner(
-        env,
+        side,
         "users",
         "add",
         "bench",
@@ -72,12 +100,12 @@ def prepare(folder: Path) -> dict[str, str]:
         "--password-stdin",
         stdin=PASSWORD + "\n",
     )
-    _planner(env, "plan", "create", "Bench plan")
-    _planner(env, "plan", "suggest", "--budget", "500000", "--into", "Bench plan")
-    return env
+    _planner(side, "plan", "create", "Bench plan")
+    _planner(side, "plan", "suggest", "--budget", "500000", "--into", "Bench plan")
+    return side
 
 
-def cold_cli(env: dict, folder: Path) -> list[tuple[str, float, float]]:
+def cold_cli(side: Side, folder: Path) -> list[tuple[str, float, float]]:
     """Each command as a new process, best of three (the files are in the OS cache)."""
     commands = [
         ("`planner analyse`, cold", ["analyse"], COLD),
@@ -89,11 +117,11 @@ def cold_cli(env: dict, folder: Path) -> list[tuple[str, float, float]]:
         ("`planner plan compare`, cold", ["plan", "compare", "Bench plan"], COLD),
     ]
     return [
-        (label, min(_planner(env, *args) for _ in range(3)), bar) for label, args, bar in commands
+        (label, min(_planner(side, *args) for _ in range(3)), bar) for label, args, bar in commands
     ]
 
 
-def _serve(env: dict) -> tuple[subprocess.Popen, str]:
+def _serve(side: Side) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -107,8 +135,8 @@ def _serve(env: dict) -> tuple[subprocess.Popen, str]:
             "--browser.gatherUsageStats",
             "false",
         ],
-        cwd=REPO,
-        env=env,
+        cwd=side.root,
+        env=side.env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -132,21 +160,40 @@ def _timed(fn: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
-def browser(env: dict) -> list[tuple[str, float, float]]:  # noqa: PLR0915 (one script)
-    """Each action of issue 14's table, in Chromium, from the click to the content."""
+PRESS_CLOCK = """
+window.__pressedAt = null;
+for (const kind of ["pointerdown", "keydown"]) {
+  document.addEventListener(kind, () => { window.__pressedAt = performance.now(); }, true);
+}
+"""
+"""Each page notes when the person's last press (mouse or key) reached it: a click is timed
+from there, not from when Playwright starts looking for the target (its checks before a
+click take 0.1-0.3 s here, which no person waits for)."""
+
+
+def since_press(pg) -> float:
+    """Seconds since the last press reached the page."""
+    return pg.evaluate("(performance.now() - window.__pressedAt) / 1000")
+
+
+def browser(side: Side) -> list[tuple[str, float, float]]:  # noqa: C901, PLR0915 (one script)
+    """Each action of issue 14's table, in Chromium, from the click to the content: the
+    first load once, every other line the median of REPEAT tries."""
     from playwright.sync_api import sync_playwright
 
-    proc, url = _serve(env)
+    proc, url = _serve(side)
     rows: list[tuple[str, float, float]] = []
     try:
         with sync_playwright() as p:
             chrome = p.chromium.launch(
                 executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
             )
-            page = chrome.new_page(viewport={"width": 1400, "height": 1800})
+            context = chrome.new_context(viewport={"width": 1400, "height": 1800})
+            context.add_init_script(PRESS_CLOCK)
+            page = context.new_page()
 
             def map_drawn(pg, text: str | None = None) -> None:
-                frame = pg.frame_locator("iframe[title='streamlit_folium.st_folium']").first
+                frame = pg.frame_locator(MAP_FRAME).first
                 frame.locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
                 if text:  # the legend names the need: the new map is drawn
                     frame.locator(".planner-legend", has_text=text).wait_for(timeout=120_000)
@@ -158,24 +205,43 @@ def browser(env: dict) -> list[tuple[str, float, float]]:  # noqa: PLR0915 (one 
                     timeout=120_000,
                 )
 
-            def rerun(pg) -> None:
-                """A rerun has started and finished."""
-                try:
-                    pg.locator("[data-testid='stStatusWidget']").wait_for(timeout=3_000)
-                except Exception:  # a rerun shorter than the indicator's delay
-                    return
-                idle(pg)
+            def settled(pg, text: str) -> None:
+                """The click's rerun is over: ``text`` is shown, or (code that shows no such
+                text) Streamlit's running indicator has come and gone."""
+                running_seen = False
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline:
+                    if pg.get_by_text(text).count():
+                        return
+                    running = pg.locator("[data-testid='stStatusWidget']").count() > 0
+                    if running_seen and not running:
+                        return
+                    running_seen = running_seen or running
+                    pg.wait_for_timeout(20)
+                raise RuntimeError(f"no sign of the rerun finishing ({text!r})")
 
-            def choose(pg, label: str, option: str) -> None:
+            def choose(pg, label: str, option: str) -> Callable[[], None]:
+                """Open a select box; the returned function is the person's click on the
+                option (what is timed)."""
                 box = pg.locator("[data-testid='stSelectbox']").filter(has_text=label).first
                 box.click()
-                pg.get_by_role("option", name=option, exact=True).click()
+                return pg.get_by_role("option", name=option, exact=True).click
 
-            def go(pg, link: str, heading: str) -> None:
+            def go(pg, link: str, heading: str, *, drawn: bool = False) -> float:
+                """Follow a sidebar link to its page: the time from the press to the page
+                with its heading (and, with ``drawn``, its map), once the page is idle."""
                 sidebar = pg.locator("section[data-testid='stSidebar']")
                 sidebar.get_by_role("link", name=link, exact=True).click()
-                pg.get_by_role("heading", name=heading).wait_for(timeout=120_000)
+                pg.get_by_role("heading", name=heading, exact=True).wait_for(timeout=120_000)
+                if drawn:
+                    map_drawn(pg)
                 idle(pg)
+                return since_press(pg)
+
+            def _pressed(fn: Callable[[], None]) -> float:
+                """Do ``fn`` (a press, then waiting for its content): seconds from the press."""
+                fn()
+                return since_press(page)
 
             rows.append(
                 (
@@ -185,78 +251,89 @@ def browser(env: dict) -> list[tuple[str, float, float]]:  # noqa: PLR0915 (one 
                 )
             )
             idle(page)
-            fresh = chrome.new_page(viewport={"width": 1400, "height": 1800})
-            rows.append(
-                (
-                    "Overview in a new session",
-                    _timed(lambda: (fresh.goto(url), map_drawn(fresh))),
-                    FIRST,
+            fresh = []
+            for _ in range(REPEAT):
+                other = context.new_page()
+                fresh.append(_timed(lambda o=other: (o.goto(url), map_drawn(o))))
+                other.close()
+            rows.append(("Overview in a new session", statistics.median(fresh), FIRST))
+            switches = []
+            for need in ("Sexual violence", "Hate crime", "Domestic abuse")[:REPEAT]:
+                pick = choose(page, "Coverage map for", need)
+                switches.append(
+                    _pressed(lambda n=need, c=pick: (c(), map_drawn(page, n), idle(page)))
                 )
-            )
-            fresh.close()
-            rows.append(
-                (
-                    "switch the map's need on Overview",
-                    _timed(
-                        lambda: (
-                            choose(page, "Coverage map for", "Sexual violence"),
-                            map_drawn(page, "Sexual violence"),
-                            idle(page),
-                        )
-                    ),
-                    CLICK,
-                )
-            )
+            rows.append(("switch the map's need on Overview", statistics.median(switches), CLICK))
 
-            def demand() -> None:
-                go(page, "Demand", "Demand for victim support")
-                map_drawn(page)
+            def demand() -> float:
+                return go(page, "Demand", "Demand for victim support", drawn=True)
 
-            rows.append(("Demand, first visit", _timed(demand), CLICK))
-            go(page, "Overview", "Overview")
-            rows.append(("Demand, later visit", _timed(demand), CLICK))
+            rows.append(("Demand, first visit", demand(), CLICK))
+            later = []
+            for _ in range(REPEAT):
+                go(page, "Overview", "Overview")
+                later.append(demand())
+            rows.append(("Demand, later visit", statistics.median(later), CLICK))
             go(page, "Gaps & duplication", "Gaps & duplication")
-            rows.append(
-                (
-                    "Gaps borough filter change",
-                    _timed(
-                        lambda: (
-                            choose(page, "Borough", "Croydon"),
-                            page.get_by_text("flags for Croydon").wait_for(timeout=120_000),
+            filters = []
+            for borough in ("Croydon", "Camden", "Barnet")[:REPEAT]:
+                pick = choose(page, "Borough", borough)
+                filters.append(
+                    _pressed(
+                        lambda b=borough, c=pick: (
+                            c(),
+                            page.get_by_text(f"flags for {b}").wait_for(timeout=120_000),
                             idle(page),
                         )
-                    ),
-                    CLICK,
+                    )
                 )
-            )
+            rows.append(("Gaps borough filter change", statistics.median(filters), CLICK))
             sidebar = page.locator("section[data-testid='stSidebar']")
 
+            sidebar.get_by_label("User name").fill("bench")
+            password = sidebar.get_by_role("textbox", name="Password")
+            password.fill(PASSWORD)
+            password.focus()
+
             def sign_in() -> None:
-                sidebar.get_by_label("User name").fill("bench")
-                password = sidebar.get_by_role("textbox", name="Password")
-                password.fill(PASSWORD)
-                password.press("Enter")
+                page.keyboard.press("Enter")
                 page.get_by_text("Signed in as").wait_for(timeout=120_000)
                 idle(page)
 
-            rows.append(("sign in", _timed(sign_in), ACCOUNT))
-            rows.append(("Services page", _timed(lambda: go(page, "Services", "Services")), CLICK))
-            rows.append(("Plan page", _timed(lambda: go(page, "Plan", "Plan")), CLICK))
-
-            def create_plan() -> None:
-                page.get_by_text("Create a plan").first.click()
-                page.get_by_label("Plan name").fill("Bench plan two")
-                page.get_by_role("button", name="Create plan").click()
-                rerun(page)
-
-            rows.append(("create a plan", _timed(create_plan), CLICK))
-            go(page, "Exports", "Exports")
-            rows.append(
-                (
-                    "a widget change on Exports (leaflet borough)",
-                    _timed(lambda: (choose(page, "Borough", "Croydon"), rerun(page))),
-                    CLICK,
+            rows.append(("sign in", _pressed(sign_in), ACCOUNT))
+            for link in ("Services", "Plan"):
+                visits = []
+                for _ in range(REPEAT):
+                    go(page, "Overview", "Overview")
+                    visits.append(go(page, link, link))
+                rows.append((f"{link} page", statistics.median(visits), CLICK))
+            creates = []
+            for n in range(REPEAT):
+                if not page.get_by_label("Plan name").is_visible():
+                    page.get_by_text("Create a plan").first.click()
+                name = f"Bench plan {n + 2}"
+                page.get_by_label("Plan name").fill(name)
+                create = page.get_by_role("button", name="Create plan").click
+                creates.append(
+                    _pressed(
+                        lambda c=create, t=name: (
+                            c(),
+                            settled(page, f"{t}” created"),
+                        )
+                    )
                 )
+                idle(page)
+            rows.append(("create a plan", statistics.median(creates), CLICK))
+            go(page, "Exports", "Exports")
+            changes = []
+            for borough in ("Croydon", "Camden", "Barnet")[:REPEAT]:
+                pick = choose(page, "Borough", borough)
+                changes.append(
+                    _pressed(lambda b=borough, c=pick: (c(), settled(page, f"Leaflet for {b}")))
+                )
+                idle(page)
+            rows.append(
+                ("a widget change on Exports (leaflet borough)", statistics.median(changes), CLICK)
             )
             chrome.close()
     finally:
@@ -265,24 +342,56 @@ def browser(env: dict) -> list[tuple[str, float, float]]:  # noqa: PLR0915 (one 
     return rows
 
 
-def report(title: str, rows: list[tuple[str, float, float]]) -> None:
+def report(title: str, rows: list[tuple[str, float, float]], before=None) -> None:
+    """Each line beside its bar; with ``before``, the earlier code's time first."""
     print(f"\n{title}")
-    print(f"{'action':<52} {'seconds':>8} {'bar':>6}  verdict")
+    head = f"{'action':<52} {'bar':>5}"
+    print(head + (f" {'before':>8}" if before else "") + f" {'seconds':>8}  verdict")
+    earlier = {label: seconds for label, seconds, _ in before or []}
     for label, seconds, bar in rows:
         verdict = "met" if seconds < bar else "missed"
-        print(f"{label:<52} {seconds:>8.2f} {bar:>6.1f}  {verdict}")
+        was = earlier.get(label)
+        then = "" if before is None else (f" {was:>8.2f}" if was is not None else f" {'':>8}")
+        print(f"{label:<52} {bar:>5.1f}{then} {seconds:>8.2f}  {verdict}")
 
 
-def main() -> None:
+def _worktree(rev: str, folder: Path) -> Path:
+    root = folder / "before"
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(root), rev],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", metavar="REV", help="also measure git revision REV")
+    args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="planner-bench-"))
     try:
-        env = prepare(folder)
-        report("Cold command line (a new process each, best of 3; BRIEF §9)", cold_cli(env, folder))
+        after = prepare(_side("now", REPO, folder / "now"))
+        before = None
+        if args.before:
+            before = prepare(_side(args.before, _worktree(args.before, folder), folder / "then"))
+            print(f"before: {args.before}; seconds: the working tree")
+        title = "Cold command line (a new process each, best of 3; BRIEF §9)"
+        then = cold_cli(before, folder) if before else None
+        report(title, cold_cli(after, folder), then)
         if not Path(CHROMIUM).exists():
             print("\nChromium is not installed (make test installs it): no browser section")
             return
-        report("In Chromium, from the click to the content (BRIEF §9)", browser(env))
+        then = browser(before) if before else None
+        report("In Chromium, from the click to the content (BRIEF §9)", browser(after), then)
     finally:
+        if args.before:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(folder / "before")],
+                cwd=REPO,
+                capture_output=True,
+            )
         shutil.rmtree(folder, ignore_errors=True)
 
 

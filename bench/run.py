@@ -7,6 +7,7 @@ Prints tables; asserts nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 import tempfile
@@ -137,7 +138,14 @@ def london() -> None:
         f"({os.cpu_count()} cores)",
         rows,
     )
-    print(f"{'overview map payload (HTML bytes)':<58} {len(html.encode()):>8,}")
+    from planner.app.mapview import describe
+
+    spec = describe(coverage_map(layer, worst, title="Domestic abuse", red=0.5, amber=0.8))
+    shapes = spec["shapes"]
+    per_click = {**spec, "shapes": {k: v for k, v in shapes.items() if k != "geometry"}}
+    print(f"{'exported map page (HTML bytes)':<58} {len(html.encode()):>8,}")
+    print(f"{'app map: shapes, fetched once per map (bytes)':<58} {len(shapes['geometry']):>8,}")
+    print(f"{'app map: sent on each rerun (JSON bytes)':<58} {len(json.dumps(per_click)):>8,}")
     print(f"{'gap analysis workbook size (bytes)':<58} {len(workbook):>8,}")
     versus_access(small, tables, points, result)
 
@@ -234,4 +242,4 @@ if __name__ == "__main__":
 
     london()
     nation()
-    browser.main()  # the app in Chromium and the cold command line, beside BRIEF §9
+    browser.main([])  # the app in Chromium and the cold command line, beside BRIEF §9

@@ -105,8 +105,12 @@ def analyse_registry(
 def plan_scenario(base: Analysis, assumptions: Assumptions, plan: Mapping):
     """A plan (a name, lots, services not renewed) run against an analysis, on the same
     inputs (demand, date, small areas for access, vocabularies): the scenario's coverage and
-    what it changes (``planner.plans.ScenarioDiff``). An empty plan changes nothing."""
-    from planner.plans import run_scenario
+    what it changes (``planner.plans.ScenarioDiff``). An empty plan changes nothing: its
+    scenario is the analysis itself (the same inputs), so it is not run again."""
+    from planner.plans import compare, run_scenario
+
+    if not plan["lots"] and not plan.get("not_renewed"):
+        return base.result, compare(base.result, base.result, [])
 
     return run_scenario(
         base.demand,

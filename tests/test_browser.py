@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.app.components import MAP_FRAME
 from planner.settings import REPO_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -84,6 +85,24 @@ def server(tmp_path_factory, data_dir):
     proc.wait(timeout=30)
 
 
+FILLS = "ps => ps.map(p => p.getAttribute('fill'))"
+
+
+def _another_need_repaints_the_map_in_place(page, frame) -> None:
+    """Issue 14: the same page stays in the map's frame (a mark left in it survives), with
+    33 shapes, and the legend and colours of the new need."""
+    map_page = next(f for f in page.frames if "planner_map" in f.url)
+    map_page.evaluate("window.plannerMark = 'still here'")
+    fills = map_page.eval_on_selector_all("path.leaflet-interactive", FILLS)
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text="Coverage map for")
+    box.first.click()
+    page.get_by_role("option", name="Hate crime", exact=True).click()
+    frame.locator(".planner-legend", has_text="Hate crime").wait_for(timeout=60_000)
+    assert map_page.evaluate("window.plannerMark") == "still here"
+    assert frame.locator("path.leaflet-interactive").count() == 33
+    assert fills != map_page.eval_on_selector_all("path.leaflet-interactive", FILLS)
+
+
 def test_sign_in_overview_map_and_a_boroughs_flags(server):
     from playwright.sync_api import sync_playwright
 
@@ -106,7 +125,7 @@ def test_sign_in_overview_map_and_a_boroughs_flags(server):
         page.goto(server)
         page.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
         # let the first run finish (the map drawn) before typing, or the rerun resets the form
-        first_map = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
+        first_map = page.frame_locator(MAP_FRAME).first
         first_map.locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
         page.get_by_role("button", name="See flags").first.wait_for(timeout=60_000)
         page.wait_for_timeout(3000)
@@ -129,11 +148,12 @@ def test_sign_in_overview_map_and_a_boroughs_flags(server):
                     page.screenshot(path=str(SHOTS / "00_sign_in_failed.png"), full_page=True)
                     raise
         page.get_by_role("heading", name="Overview").wait_for()
-        frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
+        frame = page.frame_locator(MAP_FRAME).first
         frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
         assert frame.locator("path.leaflet-interactive").count() == 33
         page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "01_overview.png"), full_page=True)
+        _another_need_repaints_the_map_in_place(page, frame)
         page.get_by_role("button", name="See flags").first.click()
         page.get_by_role("heading", name="Gaps & duplication").wait_for(timeout=60_000)
         page.get_by_text("flags for").first.wait_for(timeout=60_000)

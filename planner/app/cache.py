@@ -1,13 +1,19 @@
 """Cached loading for the app: heavy work once, keyed by small hashable inputs.
 
 Data and the registry connection are resources (one per data folder / database). The analysis
-is keyed by the registry's stamp (its newest audit entry), so an approval or an edit brings a
-fresh analysis while filters on a page never recompute it.
+is keyed by the registry's analysis stamp (its newest audit entry that the analysis reads), so
+an approval or an edit brings a fresh analysis while filters on a page, a new plan or a new
+user never recompute it. What a page derives from the analysis (summaries, a map's HTML) is
+cached the same way with :func:`per_analysis`, so a click that changes only a picker costs
+the picker's table, not the analysis or the map's rendering.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -94,6 +100,84 @@ def _analysis(data: str, database: str, stamp: int) -> Analysis:
     )
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _derived(name: str, data: str, database: str, stamp: int, args: tuple, kwargs: tuple):
+    fn = _PER_ANALYSIS[name]
+    return fn(_analysis(data, database, stamp), _planner_data(data), *args, **dict(kwargs))
+
+
+_PER_ANALYSIS: dict[str, Callable] = {}
+
+
+def per_analysis(fn: Callable[..., T]) -> Callable[..., T]:
+    """``fn(analysis, data, *args)`` computed once per analysis stamp and arguments (which
+    must be hashable); callers get the shared result and must not modify it."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    _PER_ANALYSIS[name] = fn
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs) -> T:
+        return _derived(name, data_key(), db_key(), stamp(), args, tuple(sorted(kwargs.items())))
+
+    return call
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _map_description(key: tuple, _build: Callable) -> dict:
+    from planner.app.mapview import describe
+
+    return describe(_build())
+
+
+def map_description(key: tuple, build: Callable) -> dict:
+    """A folium map read into what the app's map component draws, once per ``key``, which
+    must name everything the map shows (the analysis stamp, the need, the plan version…):
+    ``build()`` makes the map."""
+    return _map_description((data_key(), db_key(), *key), build)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _services(data: str, database: str, full_stamp: int, statuses: tuple | None) -> list[dict]:
+    return _registry(data, database).services(statuses=list(statuses) if statuses else None)
+
+
+def services(statuses: list[str] | None = None) -> list[dict]:
+    """The registry's service records (shared: do not modify), read again only after a
+    change to the registry."""
+    full = registry().stamp()
+    return _services(data_key(), db_key(), full, tuple(statuses) if statuses else None)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _oruk(data: str, database: str, full_stamp: int) -> tuple[str, list]:
+    import json
+
+    from planner.registry.oruk_export import oruk_export
+
+    reg = _registry(data, database)
+    payload, problems = oruk_export(
+        reg.services(statuses=["approved", "submitted", "draft", "archived"]),
+        reg.organisations().to_dict("records"),
+        reg.context,
+        _planner_data(data).assumptions,
+    )
+    return json.dumps(payload, indent=1), problems
+
+
+def oruk_json() -> tuple[str, list]:
+    """The whole registry as Open Referral UK JSON and the problems that stop it."""
+    return _oruk(data_key(), db_key(), registry().stamp())
+
+
+def stamp() -> int:
+    """The registry's analysis stamp: changes when anything the analysis reads changes."""
+    return registry().stamp(analysis=True)
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _scenario(data: str, database: str, stamp: int, plan_id: str, version: int, _plan: dict):
     from planner.analysis import plan_scenario
@@ -105,12 +189,12 @@ def _scenario(data: str, database: str, stamp: int, plan_id: str, version: int, 
 def scenario(plan: dict):
     """A plan's scenario against today's analysis, computed once per plan version and
     registry stamp (the Plan page shows one per plan on every rerun)."""
-    return _scenario(data_key(), db_key(), registry().stamp(), plan["id"], plan["version"], plan)
+    return _scenario(data_key(), db_key(), stamp(), plan["id"], plan["version"], plan)
 
 
 def analysis() -> Analysis:
     """The current analysis: recomputed only when the registry has changed."""
-    return _analysis(data_key(), db_key(), registry().stamp())
+    return _analysis(data_key(), db_key(), stamp())
 
 
 @st.cache_resource(show_spinner=False)
@@ -135,6 +219,21 @@ def _lsoa_layer(key: str):
 
 def lsoa_map_layer():
     return _lsoa_layer(data_key())
+
+
+@st.cache_data(max_entries=4, show_spinner="Checking the data files…")
+def _data_check(key: str, files: tuple) -> list:
+    from planner.datasets import check_data
+
+    return check_data(load_settings())
+
+
+def data_check() -> list:
+    """Each dataset's rows, period and problems, checked again when a file changes."""
+    from planner.memo import signature
+
+    settings = load_settings()
+    return _data_check(data_key(), signature([settings.data_dir, settings.assumptions_file]))
 
 
 @st.cache_data(show_spinner=False)

@@ -45,6 +45,19 @@ def tier_picker(data, need: str, *, key: str, label: str = "Tier") -> str | None
     return tiers[st.selectbox(label, list(tiers), index=1, key=f"{key}_{need}")]
 
 
+MAP_FRAME = "iframe[title='planner.app.mapview.planner_map']"
+"""How a test or a benchmark finds a map's frame (the map component's)."""
+
+
+def show_map(key: tuple, build, *, height: int, title: str) -> None:
+    """The map named by ``key[0]`` on this page (it stays loaded across reruns); what it
+    shows is read from the folium map ``build()`` makes, once per ``key``, which names
+    everything the map depends on (see :func:`planner.app.cache.map_description`)."""
+    from planner.app import cache, mapview
+
+    mapview.show(cache.map_description(key, build), key=f"{key[0]}_map", height=height, title=title)
+
+
 def coverage_map_of(data, rows, title: str):
     """The coverage map (quantile classes, thresholds in the legend) on the app's area layer."""
     from planner.app import cache

@@ -51,6 +51,10 @@ from planner.schema import ORG_FIELDS
 log = logging.getLogger(__name__)
 
 
+NOT_ANALYSED = ("plan", "user")
+"""Audit entities no analysis reads (every other entity, present or future, counts)."""
+
+
 class Registry(BulkImport, UserAccounts):
     """Organisations, services, users and their history in one database."""
 
@@ -301,13 +305,19 @@ class Registry(BulkImport, UserAccounts):
                 for e in events
             ]
 
-    def stamp(self) -> int:
+    def stamp(self, *, analysis: bool = False) -> int:
         """A number that changes whenever anything in the registry changes (the newest audit
-        entry): caches of the analysis are keyed by it."""
+        entry). With ``analysis``, only changes the coverage analysis reads (not plans, whose
+        scenarios are keyed by their own version, nor user accounts): the app's caches of
+        the analysis are keyed by it, so creating a plan does not recompute today's
+        coverage."""
         from sqlalchemy import func
 
+        query = select(func.max(AuditEvent.id))
+        if analysis:
+            query = query.where(AuditEvent.entity.not_in(NOT_ANALYSED))
         with self.session() as s:
-            return int(s.scalar(select(func.max(AuditEvent.id))) or 0)
+            return int(s.scalar(query) or 0)
 
     def audit_log(self, *, limit: int = 200) -> pd.DataFrame:
         with self.session() as s:

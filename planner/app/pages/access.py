@@ -2,7 +2,6 @@
 
 import numpy as np
 import streamlit as st
-from streamlit_folium import st_folium
 
 from planner.app import cache, components, state
 from planner.maps import choropleth
@@ -23,22 +22,20 @@ with cache.shown_errors():
         "Measure",
         ["Distance to the nearest site (km)", "2SFCA: capacity within reach per 1,000 residents"],
     )
-    lsoa = analysis.result.access_small_areas
-    rows = lsoa[(lsoa["need"] == need) & ((lsoa["area_code"] == area) if area else True)]
-    if rows.empty:
-        st.warning("No face-to-face site serves this need: every resident is beyond reach.")
-        st.stop()
-    values = rows.assign(
-        km=np.where(np.isfinite(rows["nearest_site_m"]), rows["nearest_site_m"] / 1000, np.nan),
-        per_1000=rows["two_sfca"] * 1000,
-        note="no site covering this borough",
-    )
     column = "km" if measure.startswith("Distance") else "per_1000"
-    layer = cache.lsoa_map_layer()
-    if area:
-        layer = layer[layer["borough"] == area]
-    st_folium(
-        choropleth(
+
+    def access_map():
+        lsoa = analysis.result.access_small_areas
+        rows = lsoa[(lsoa["need"] == need) & ((lsoa["area_code"] == area) if area else True)]
+        values = rows.assign(
+            km=np.where(np.isfinite(rows["nearest_site_m"]), rows["nearest_site_m"] / 1000, np.nan),
+            per_1000=rows["two_sfca"] * 1000,
+            note="no site covering this borough",
+        )
+        layer = cache.lsoa_map_layer()
+        if area:
+            layer = layer[layer["borough"] == area]
+        return choropleth(
             layer,
             values.rename(columns={"area_code": "borough"}).rename(
                 columns={"lsoa_code": "area_code"}
@@ -47,11 +44,17 @@ with cache.shown_errors():
             legend=measure,
             number_format="{:,.1f}",
             note_column="note",
-        ),
+        )
+
+    lsoa = analysis.result.access_small_areas
+    if not ((lsoa["need"] == need) & ((lsoa["area_code"] == area) if area else True)).any():
+        st.warning("No face-to-face site serves this need: every resident is beyond reach.")
+        st.stop()
+    components.show_map(
+        ("access", cache.stamp(), need, area, column),
+        access_map,
         height=480,
-        use_container_width=True,
-        returned_objects=[],
-        key="access_map",
+        title=f"{measure}, {picked}",
     )
     summary = analysis.result.access
     summary = summary[summary["need"] == need]

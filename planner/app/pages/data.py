@@ -7,7 +7,6 @@ import streamlit as st
 
 from planner.app import cache, state
 from planner.assumptions_edit import edited_assumptions
-from planner.datasets import check_data
 from planner.errors import PlannerError
 from planner.settings import edited_assumptions_file, load_settings
 
@@ -35,7 +34,7 @@ with cache.shown_errors():
                 "files": r.files,
                 "source and licence": r.attribution,
             }
-            for r in check_data(settings)
+            for r in cache.data_check()
         ],
         hide_index=True,
         width="stretch",

@@ -1,9 +1,8 @@
 """Demand: choropleth of a need and measure by area, the table beside it, sources under it."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
-from planner.app import cache
+from planner.app import cache, components
 from planner.maps import choropleth
 
 MEASURES = {
@@ -32,15 +31,19 @@ with cache.shown_errors():
     st.subheader(f"{spec.label}: {measure_label.lower()}, {period}")
     map_col, table_col = st.columns([3, 2])
     with map_col:
-        fmap = choropleth(
-            cache.area_map_layer(),
-            rows.assign(note=rows["status"]),
-            value_column=column,
-            legend=measure_label,
-            number_format=fmt,
-            note_column="note",
+        components.show_map(
+            ("demand", need, column, measure_label),
+            lambda: choropleth(
+                cache.area_map_layer(),
+                rows.assign(note=rows["status"]),
+                value_column=column,
+                legend=measure_label,
+                number_format=fmt,
+                note_column="note",
+            ),
+            height=520,
+            title=f"{spec.label}, {measure_label.lower()}",
         )
-        st_folium(fmap, height=520, use_container_width=True, returned_objects=[])
     with table_col:
         shown = rows[["area_name", column, "status"]].rename(
             columns={"area_name": "Borough", column: measure_label, "status": "Status"}

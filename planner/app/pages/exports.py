@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from planner.app import cache, components, state
-from planner.coverage.ranking import map_rows
+from planner.app import cache, components, state, views
 from planner.exports.framework import framework_workbook, plan_lots_frame
 from planner.exports.gap_analysis import gap_analysis_workbook
 from planner.exports.leaflet import leaflet_html, leaflet_pdf
 from planner.exports.maps import gap_map_png, map_html
+from planner.maps import coverage_map
 from planner.registry import plan_store
 
 st.title("Exports")
@@ -30,7 +30,9 @@ with cache.shown_errors():
             contact=contact,
         )
         progress.progress(1.0, "Done")
-        st.download_button("Download gap_analysis.xlsx", content, "gap_analysis.xlsx")
+        st.download_button(
+            "Download gap_analysis.xlsx", content, "gap_analysis.xlsx", on_click="ignore"
+        )
     st.subheader("Commissioning framework workbook")
     plans = {p["name"]: p for p in plan_store.list_plans(cache.registry())}
     chosen = st.selectbox("Lots from", ["proposed from the gaps", *plans])
@@ -41,25 +43,53 @@ with cache.shown_errors():
                 "Download framework.xlsx",
                 framework_workbook(analysis, data, lots=lots),
                 "framework.xlsx",
+                on_click="ignore",
             )
+    # the files below are made when their button is clicked (on a thread of their own, from
+    # values fixed here), so a change of borough or need costs nothing until then
     st.subheader("Gap map")
     need = components.need_picker(data, key="export_need")
-    rows = map_rows(analysis.result, need)
+    rows, layer = views.map_rows(need), cache.area_map_layer()
     title = f"{data.assumptions.needs[need].label}, worst tier"
+    red = data.assumptions.threshold("under_provision_red")
+    amber = data.assumptions.threshold("under_provision_amber")
     left, right = st.columns(2)
     left.download_button(
         "Map as a web page (HTML)",
-        map_html(components.coverage_map_of(data, rows, title)),
+        lambda: map_html(coverage_map(layer, rows, title=title, red=red, amber=amber)),
         "gap_map.html",
+        mime="text/html",
+        on_click="ignore",
     )
-    if right.button("Make the map picture (PNG)"):
-        right.download_button(
-            "Download gap_map.png", gap_map_png(data.boundaries, rows, title=title), "gap_map.png"
-        )
+    right.download_button(
+        "Map as a picture (PNG)",
+        lambda: gap_map_png(data.boundaries, rows, title=title),
+        "gap_map.png",
+        mime="image/png",
+        on_click="ignore",
+    )
     st.subheader("Borough leaflet")
-    area = components.area_picker(data, key="leaflet_area")
+    left, right = st.columns(2)
+    with left:
+        area = components.area_picker(data, key="leaflet_area")
+    with right:
+        leaflet_need = components.need_picker(data, key="leaflet_need", label="Need")
+    st.caption(
+        f"Leaflet for {data.area_set.name_of(area)}: {data.assumptions.needs[leaflet_need].label}"
+        " support, for people who have been affected."
+    )
     left, right = st.columns(2)
     left.download_button(
-        "Leaflet (printable web page)", leaflet_html(analysis, data, area, need), "leaflet.html"
+        "Leaflet (printable web page)",
+        lambda: leaflet_html(analysis, data, area, leaflet_need),
+        "leaflet.html",
+        mime="text/html",
+        on_click="ignore",
     )
-    right.download_button("Leaflet (PDF)", leaflet_pdf(analysis, data, area, need), "leaflet.pdf")
+    right.download_button(
+        "Leaflet (PDF)",
+        lambda: leaflet_pdf(analysis, data, area, leaflet_need),
+        "leaflet.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+    )

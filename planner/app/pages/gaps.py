@@ -1,12 +1,10 @@
 """Gaps & duplication: the RAG matrix with its key in words, the flag list, duplicated pairs."""
 
-import pandas as pd
 import streamlit as st
 
-from planner.app import cache, components, state
+from planner.app import cache, components, state, views
 from planner.app.components import md
 from planner.coverage.text import FLAG_KINDS, RAG_WORDS
-from planner.coverage.thresholds import percent
 from planner.maps import RAG_COLOURS
 
 st.title("Gaps & duplication")
@@ -15,22 +13,7 @@ with cache.shown_errors():
     components.demo_banner(analysis)
     result = analysis.result
     labels = {n: s.label for n, s in data.assumptions.needs.items()}
-    columns_order = [
-        (n, t, f"{s.label}: {tier.label}")
-        for n, s in data.assumptions.needs.items()
-        for t, tier in s.tier_specs.items()
-    ]
-    cov = result.coverage.assign(
-        cell=lambda f: (
-            f["rag"].str.capitalize()
-            + f["ratio"].map(lambda r: "" if pd.isna(r) else f" {percent(r):,.0f}%")
-            + f["uncertain"].map(lambda u: " (uncertain)" if u else "")
-        ),
-        column=lambda f: f["need"] + "/" + f["tier"],
-    )
-    matrix = cov.pivot(index="area_name", columns="column", values="cell")
-    matrix = matrix[[f"{n}/{t}" for n, t, _ in columns_order if f"{n}/{t}" in matrix]]
-    matrix.columns = [label for n, t, label in columns_order if f"{n}/{t}" in matrix.columns]
+    matrix = views.gaps_matrix()
     st.subheader("Coverage by borough, need and tier")
     st.caption(
         "Each need is split into tiers, each against the demand that kind of service exists "
@@ -43,59 +26,66 @@ with cache.shown_errors():
         return f"background-color: {colours[found[0]] if found else '#ffffff'}"
 
     st.dataframe(matrix.style.map(shade), height=420)
-    st.subheader("Flags")
-    names = ["All boroughs"] + [a.name for a in data.area_set.areas]
-    chosen = st.session_state.get("gaps_area") or "All boroughs"
-    left, middle, right = st.columns(3)
-    area = left.selectbox("Borough", names, index=names.index(chosen), key="gaps_area_pick")
-    kinds = middle.multiselect("Kind", FLAG_KINDS, default=list(FLAG_KINDS))
-    severities = right.multiselect(
-        "Severity", ["high", "medium", "low", "info"], default=["high", "medium", "info"]
-    )
-    flags = result.flags[
-        result.flags["flag"].isin(kinds) & result.flags["severity"].isin(severities)
-    ]
-    if area != "All boroughs":
-        flags = flags[flags["area_name"] == area]
-        st.write(f"**{len(flags)} flags for {area}**")
-    flags = flags.assign(
-        need=flags["need"].map(labels),
-        uncertain=flags["uncertain"].map({True: "uncertain", False: ""}),
-    )
-    columns = [
-        "area_name",
-        "need",
-        "tier_label",
-        "flag",
-        "severity",
-        "uncertain",
-        "sentence",
-        "estimated",
-        "unit",
-        "capacity",
-        "ratio",
-    ]
-    if state.signed_in():
-        columns.append("services")
-    st.dataframe(
-        flags[columns],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "ratio": st.column_config.NumberColumn(format="percent"),
-            "estimated": st.column_config.NumberColumn(format="localized"),
-            "capacity": st.column_config.NumberColumn(format="localized"),
-        },
-    )
-    pairs = flags[flags["flag"].isin(["duplication", "overlap"])]
-    if state.signed_in() and not pairs.empty:
-        st.subheader("Overlapping commissioned services, side by side")
-        services = analysis.tables.services.set_index("service_id")
-        for row in pairs.head(20).itertuples(index=False):
-            st.write(f"**{row.area_name}, {row.need}** ({row.flag}): {md(row.detail)}")
-            for col, sid in zip(st.columns(2), row.service_ids.split("; "), strict=True):
-                s = services.loc[sid]
-                col.write(
-                    f"{s['name']}  \n{s['organisation_name']}  \ncapacity "
-                    f"{s['capacity_per_year'] or 'not recorded'} a year"
-                )
+
+    @st.fragment
+    def flag_list() -> None:
+        """The flags and the pairs beside each other: a filter reruns this part only."""
+        with cache.shown_errors():
+            st.subheader("Flags")
+            names = ["All boroughs"] + [a.name for a in data.area_set.areas]
+            chosen = st.session_state.get("gaps_area") or "All boroughs"
+            left, middle, right = st.columns(3)
+            area = left.selectbox("Borough", names, index=names.index(chosen), key="gaps_area_pick")
+            kinds = middle.multiselect("Kind", FLAG_KINDS, default=list(FLAG_KINDS))
+            severities = right.multiselect(
+                "Severity", ["high", "medium", "low", "info"], default=["high", "medium", "info"]
+            )
+            flags = result.flags[
+                result.flags["flag"].isin(kinds) & result.flags["severity"].isin(severities)
+            ]
+            if area != "All boroughs":
+                flags = flags[flags["area_name"] == area]
+                st.write(f"**{len(flags)} flags for {area}**")
+            flags = flags.assign(
+                need=flags["need"].map(labels),
+                uncertain=flags["uncertain"].map({True: "uncertain", False: ""}),
+            )
+            columns = [
+                "area_name",
+                "need",
+                "tier_label",
+                "flag",
+                "severity",
+                "uncertain",
+                "sentence",
+                "estimated",
+                "unit",
+                "capacity",
+                "ratio",
+            ]
+            if state.signed_in():
+                columns.append("services")
+            st.dataframe(
+                flags[columns],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "ratio": st.column_config.NumberColumn(format="percent"),
+                    "estimated": st.column_config.NumberColumn(format="localized"),
+                    "capacity": st.column_config.NumberColumn(format="localized"),
+                },
+            )
+            pairs = flags[flags["flag"].isin(["duplication", "overlap"])]
+            if state.signed_in() and not pairs.empty:
+                st.subheader("Overlapping commissioned services, side by side")
+                services = analysis.tables.services.set_index("service_id")
+                for row in pairs.head(20).itertuples(index=False):
+                    st.write(f"**{row.area_name}, {row.need}** ({row.flag}): {md(row.detail)}")
+                    for col, sid in zip(st.columns(2), row.service_ids.split("; "), strict=True):
+                        s = services.loc[sid]
+                        col.write(
+                            f"{s['name']}  \n{s['organisation_name']}  \ncapacity "
+                            f"{s['capacity_per_year'] or 'not recorded'} a year"
+                        )
+
+    flag_list()

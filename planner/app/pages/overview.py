@@ -3,11 +3,9 @@ tier in classes that separate the boroughs, the most serious findings and the ar
 most unmet need (BRIEF §4.1)."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
-from planner.app import cache, components
+from planner.app import cache, components, views
 from planner.app.components import md
-from planner.coverage.ranking import map_rows, serious_findings, tier_summary, worst_areas
 
 st.title("Overview")
 with cache.shown_errors():
@@ -16,7 +14,7 @@ with cache.shown_errors():
     result, a = analysis.result, data.assumptions
     coverage, heads = result.coverage, result.headline
     st.subheader(f"{data.area_set.name}: each need's worst tier, and coverage by tier")
-    summary = tier_summary(coverage, a)
+    summary = views.tier_summary()
     columns = st.columns(len(a.needs))
     for column, (need, spec) in zip(columns, a.needs.items(), strict=True):
         rows = heads[heads["need"] == need]
@@ -35,42 +33,49 @@ with cache.shown_errors():
                 for t in tiers.itertuples(index=False)
             )
         )
-    left, right = st.columns(2)
-    with left:
-        need = components.need_picker(data, key="overview_need", label="Coverage map for")
-    with right:
-        tier = components.tier_picker(data, need, key="overview_tier")
-    rows = map_rows(result, need, tier)
-    if tier is None:
-        title = f"{a.needs[need].label}, worst tier"
-    else:
-        title = f"{a.needs[need].label}, {a.needs[need].tier_specs[tier].label}"
-    st_folium(
-        components.coverage_map_of(data, rows, title),
-        height=480,
-        use_container_width=True,
-        returned_objects=[],
-        key="overview_map",
-    )
-    st.subheader(f"The five most serious findings: {title}")
-    st.caption("High-severity flags with the most unmet need first.")
-    findings = serious_findings(result, need=need, tier=tier)
-    if findings.empty:
-        st.write("No high-severity findings for this need and tier.")
-    for row in findings.itertuples(index=False):
-        left, right = st.columns([5, 1])
-        left.write(f"**{md(row.area_name)}** · {row.flag.replace('_', ' ')} — {md(row.sentence)}")
-        key = f"see_{row.area_code}_{row.need}_{row.tier}_{row.flag}"
-        if right.button("See flags", key=key):
-            st.session_state["gaps_area"] = row.area_name
-            st.switch_page("pages/gaps.py")
+
+    @st.fragment
+    def coverage_map() -> None:
+        """The map and its findings: a picker reruns this part only."""
+        with cache.shown_errors():
+            left, right = st.columns(2)
+            with left:
+                need = components.need_picker(data, key="overview_need", label="Coverage map for")
+            with right:
+                tier = components.tier_picker(data, need, key="overview_tier")
+            if tier is None:
+                title = f"{a.needs[need].label}, worst tier"
+            else:
+                title = f"{a.needs[need].label}, {a.needs[need].tier_specs[tier].label}"
+            components.show_map(
+                ("coverage", cache.stamp(), need, tier, title),
+                lambda: components.coverage_map_of(data, views.map_rows(need, tier), title),
+                height=480,
+                title=title,
+            )
+            st.subheader(f"The five most serious findings: {title}")
+            st.caption("High-severity flags with the most unmet need first.")
+            findings = views.serious_findings(need, tier)
+            if findings.empty:
+                st.write("No high-severity findings for this need and tier.")
+            for row in findings.itertuples(index=False):
+                left, right = st.columns([5, 1])
+                left.write(
+                    f"**{md(row.area_name)}** · {row.flag.replace('_', ' ')} — {md(row.sentence)}"
+                )
+                key = f"see_{row.area_code}_{row.need}_{row.tier}_{row.flag}"
+                if right.button("See flags", key=key):
+                    st.session_state["gaps_area"] = row.area_name
+                    st.switch_page("pages/gaps.py")
+
+    coverage_map()
     st.subheader("Areas with the most unmet need")
     st.caption(
         "Unmet need: people (or families) a year beyond capacity, summed over every tier of "
         f"every need. Priority (points): {a.ranking.rationale}"
     )
     st.dataframe(
-        worst_areas(result)
+        views.worst_areas()
         .rename(
             columns={
                 "area_name": "Area",

@@ -2,13 +2,11 @@
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from planner.app import cache, components, state
+from planner.app import cache, components, state, views
 from planner.app.components import md
 from planner.errors import PlannerError
 from planner.maps import choropleth
-from planner.plans import suggest
 from planner.registry import plan_store
 
 st.title("Plan")
@@ -18,12 +16,15 @@ with cache.shown_errors():
     components.demo_banner(analysis)
     vocab, areas = registry.context.vocab, data.area_set
     plans = plan_store.list_plans(registry)
+    if done := st.session_state.pop("plan_done", None):
+        st.success(done)
     with st.expander("Create a plan", expanded=not plans), st.form("new_plan"):
         name = st.text_input("Plan name")
         notes = st.text_area("Notes")
         if st.form_submit_button("Create plan"):
             try:
-                plan_store.create_plan(registry, who, name, notes or None)
+                made = plan_store.create_plan(registry, who, name, notes or None)
+                st.session_state["plan_done"] = f"Plan “{made['name']}” created."
                 st.rerun()
             except PlannerError as exc:
                 st.error(str(exc))
@@ -122,8 +123,9 @@ with cache.shown_errors():
     rows = diff.ratios[(diff.ratios["need"] == need) & (diff.ratios["tier"] == tier)].assign(
         change_pts=lambda f: 100 * f["change"], note="no change or not assessed"
     )
-    st_folium(
-        choropleth(
+    components.show_map(
+        ("plan", cache.stamp(), plan["id"], plan["version"], need, tier),
+        lambda: choropleth(
             cache.area_map_layer(),
             rows,
             value_column="change_pts",
@@ -132,9 +134,7 @@ with cache.shown_errors():
             note_column="note",
         ),
         height=420,
-        use_container_width=True,
-        returned_objects=[],
-        key="plan_map",
+        title=f"change in coverage under {plan['name']}",
     )
     st.subheader("Compare plans")
     table = []
@@ -144,7 +144,7 @@ with cache.shown_errors():
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     st.subheader("Suggest lots for a budget")
     budget = st.number_input("Budget (GBP a year)", min_value=0, value=1_000_000, step=50_000)
-    suggestions = suggest(analysis.result.coverage, data.assumptions, budget=budget)
+    suggestions = views.suggestions(float(budget))
     st.caption(
         "The largest red gaps first, by unmet need (people or families a year; "
         f"{data.assumptions.ranking.rationale}) Each lot lifts one borough's tier out of red "
@@ -158,5 +158,5 @@ with cache.shown_errors():
         )
     if suggestions and st.button("Add these suggestions to the plan"):
         for lot in suggestions:
-            plan_store.add_lot(registry, who, plan["id"], lot)
+            plan_store.add_lot(registry, who, plan["id"], dict(lot))  # shared: not ours
         st.rerun()

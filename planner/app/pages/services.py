@@ -1,9 +1,6 @@
 """Services: browse, map and read the registry; register or edit; Excel and ORUK in and out."""
 
-import json
-
 import streamlit as st
-from streamlit_folium import st_folium
 
 from planner.app import cache, components, forms, state
 from planner.app.components import md
@@ -22,7 +19,7 @@ with cache.shown_errors():
     components.demo_banner(analysis)
     vocab, areas = registry.context.vocab, data.area_set
     statuses = ["approved", "submitted", "draft", "archived"] if who.manages else None
-    records = registry.services(statuses=statuses)
+    records = cache.services(statuses)
     if who.role == "provider":
         records = [
             r
@@ -70,12 +67,11 @@ with cache.shown_errors():
         sites,
         columns=[*SITE_FIELDS, "service_name", "site_name"],
     )
-    st_folium(
-        sites_map(cache.area_map_layer(), site_frame, title="Service sites"),
+    components.show_map(
+        ("sites", registry.stamp(), who.role, who.organisation_id, query, need, kind, borough),
+        lambda: sites_map(cache.area_map_layer(), site_frame, title="Service sites"),
         height=420,
-        use_container_width=True,
-        returned_objects=[],
-        key="sites_map",
+        title="service sites",
     )
     if shown:
         pick = st.selectbox("Service details", [r["name"] for r in shown])
@@ -92,8 +88,10 @@ with cache.shown_errors():
     st.subheader("Excel and Open Referral UK")
     st.download_button(
         "Download the Excel registration template",
-        template_bytes(vocab, areas),
+        lambda: template_bytes(vocab, areas),
         "registration_template.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
     )
     upload = st.file_uploader(
         "Upload a filled template (.xlsx) or Open Referral UK (.json)", type=["xlsx", "json"]
@@ -128,17 +126,12 @@ with cache.shown_errors():
         except PlannerError as exc:  # not JSON, values of the wrong kind, a damaged workbook
             st.error(str(exc))
     if who.manages:
-        from planner.registry.oruk_export import oruk_export
-
-        payload, problems = oruk_export(
-            records,
-            registry.organisations().to_dict("records"),
-            registry.context,
-            cache.planner_data().assumptions,
-        )
+        payload, problems = cache.oruk_json()
         st.download_button(
             "Download the registry as Open Referral UK JSON",
-            json.dumps(payload, indent=1),
+            payload,
             "registry_oruk.json",
+            mime="application/json",
             disabled=bool(problems),
+            on_click="ignore",
         )
