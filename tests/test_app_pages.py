@@ -262,6 +262,35 @@ def test_a_filter_change_does_not_recompute_the_analysis(app, monkeypatch):
     assert len(calls) == 1
 
 
+def test_creating_a_plan_or_a_user_does_not_recompute_the_analysis(app, world, monkeypatch):
+    """Issue 14: the analysis is keyed by the changes it reads (services, organisations),
+    not by plans or accounts; a registry change still brings a fresh analysis."""
+    import streamlit as st
+
+    from planner.app import cache
+    from planner.registry.auth import SYSTEM
+
+    registry = world["registry"]
+    calls = []
+    real = cache.analyse_registry
+    monkeypatch.setattr(cache, "analyse_registry", lambda *a, **k: calls.append(1) or real(*a, **k))
+    st.cache_resource.clear()
+    at = app("plan", CAROL)
+    stamp, full = registry.stamp(analysis=True), registry.stamp()
+    next(t for t in at.text_input if t.label == "Plan name").input("Stamp check")
+    next(b for b in at.button if b.label == "Create plan").click().run()
+    assert not at.exception
+    assert any("Plan “Stamp check” created." in s.value for s in at.success)
+    registry.add_user(SYSTEM, "stamp-user", "a long enough password", "viewer")
+    at.run()
+    assert registry.stamp() > full and registry.stamp(analysis=True) == stamp
+    assert len(calls) == 1
+    registry.save_organisation(SYSTEM, {"name": "A new charity for the stamp test"})
+    assert registry.stamp(analysis=True) > stamp
+    at.run()
+    assert not at.exception and len(calls) == 2
+
+
 def test_exports_page(app):
     at = app("exports", CAROL)
     assert at.title[0].value == "Exports"
