@@ -22,8 +22,7 @@ system-deps:
 app: venv
 	-$(BIN)/planner data check
 	-$(BIN)/planner registry init
-	$(BIN)/streamlit run planner/app/app.py --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+	$(BIN)/planner app --port $(PORT)
 
 # everything: PostgreSQL, the browser, LibreOffice, `make app`, properties with 40 examples
 test: venv system-deps

@@ -122,9 +122,13 @@ def cold_cli(side: Side, folder: Path) -> list[tuple[str, float, float]]:
 
 
 def _serve(side: Side) -> tuple[subprocess.Popen, str]:
+    """The app on a free port, started as the checkout's `make app` starts it (`planner app`,
+    which prepares the analysis as the server starts, or `streamlit run` before it)."""
     port = _free_port()
-    proc = subprocess.Popen(
-        [
+    if (side.root / "planner" / "app" / "serve.py").is_file():
+        command = [str(BIN / "planner"), "app", "--port", str(port)]
+    else:
+        command = [
             str(BIN / "streamlit"),
             "run",
             "planner/app/app.py",
@@ -134,7 +138,9 @@ def _serve(side: Side) -> tuple[subprocess.Popen, str]:
             "true",
             "--browser.gatherUsageStats",
             "false",
-        ],
+        ]
+    proc = subprocess.Popen(
+        command,
         cwd=side.root,
         env=side.env,
         stdout=subprocess.DEVNULL,

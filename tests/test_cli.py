@@ -110,3 +110,14 @@ def test_unknown_setting_is_named(data_dir):
     result = run("demand", env={"PLANNER_DATADIR": "/x"})
     assert result.returncode == 1
     assert "Did you mean PLANNER_DATA_DIR" in result.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "eighty"])
+def test_planner_app_refuses_a_port_that_is_not_one(port, capsys):
+    from planner.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["app", "--port", port])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{port!r} is not a port" in err and "Traceback" not in err

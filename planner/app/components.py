@@ -58,6 +58,17 @@ def show_map(key: tuple, build, *, height: int, title: str) -> None:
     mapview.show(cache.map_description(key, build), key=f"{key[0]}_map", height=height, title=title)
 
 
+def coverage_map_parts(data, need: str, tier: str | None):
+    """The coverage map of ``need`` and ``tier`` (None: each area's worst tier): its cache
+    key, its builder and its title (what :func:`show_map` takes)."""
+    from planner.app import cache, views
+
+    spec = data.assumptions.needs[need]
+    title = f"{spec.label}, " + ("worst tier" if tier is None else spec.tier_specs[tier].label)
+    key = ("coverage", cache.stamp(), need, tier, title)
+    return key, lambda: coverage_map_of(data, views.map_rows(need, tier), title), title
+
+
 def coverage_map_of(data, rows, title: str):
     """The coverage map (quantile classes, thresholds in the legend) on the app's area layer."""
     from planner.app import cache

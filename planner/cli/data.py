@@ -1,4 +1,4 @@
-"""``planner data check|fetch`` and ``planner demand``."""
+"""``planner app``, ``planner data check|fetch`` and ``planner demand``."""
 
 from __future__ import annotations
 
@@ -91,7 +91,28 @@ def cmd_demand(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    from planner.app.serve import main
+
+    return main(args.port)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (a whole number 1-65535)")
+    return port
+
+
 def add_parsers(sub) -> None:
+    app = sub.add_parser(
+        "app", help="start the web app (the data loaded and today's analysis run as it starts)"
+    )
+    app.add_argument("--port", type=_port, default=8501, help="port to serve on (default 8501)")
+    app.set_defaults(func=cmd_app)
     data = sub.add_parser("data", help="the official data files")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     check = data_sub.add_parser("check", help="list each dataset, its rows, period and problems")

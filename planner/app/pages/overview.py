@@ -43,16 +43,8 @@ with cache.shown_errors():
                 need = components.need_picker(data, key="overview_need", label="Coverage map for")
             with right:
                 tier = components.tier_picker(data, need, key="overview_tier")
-            if tier is None:
-                title = f"{a.needs[need].label}, worst tier"
-            else:
-                title = f"{a.needs[need].label}, {a.needs[need].tier_specs[tier].label}"
-            components.show_map(
-                ("coverage", cache.stamp(), need, tier, title),
-                lambda: components.coverage_map_of(data, views.map_rows(need, tier), title),
-                height=480,
-                title=title,
-            )
+            key, build, title = components.coverage_map_parts(data, need, tier)
+            components.show_map(key, build, height=480, title=title)
             st.subheader(f"The five most serious findings: {title}")
             st.caption("High-severity flags with the most unmet need first.")
             findings = views.serious_findings(need, tier)
