@@ -17,6 +17,33 @@ def _single_sign_on_configured() -> bool:
         return False
 
 
+role = state.actor().role
+pages = {
+    "Understand": [
+        st.Page("pages/overview.py", title="Overview", default=True),
+        st.Page("pages/demand.py", title="Demand"),
+        st.Page("pages/gaps.py", title="Gaps & duplication"),
+        st.Page("pages/find_support.py", title="Find support"),
+    ],
+}
+if role in ("provider", "commissioner", "admin"):
+    pages["Services"] = [
+        st.Page("pages/services.py", title="Services"),
+        st.Page("pages/journey.py", title="Journey"),
+        st.Page("pages/access.py", title="Access"),
+    ]
+    pages["Understand"].append(st.Page("pages/data.py", title="Data & assumptions"))
+if role in ("commissioner", "admin"):
+    pages["Commission"] = [
+        st.Page("pages/plan.py", title="Plan"),
+        st.Page("pages/exports.py", title="Exports"),
+        st.Page("pages/admin.py", title="Admin"),
+    ]
+# the pages first, the sign-in form after: on a first load the page is known before any
+# widget is drawn, so the first submission of the form is not taken for a change of page
+# (which would drop what was typed)
+page = st.navigation(pages)
+
 with st.sidebar:
     who = state.actor()
     if not state.signed_in() and _single_sign_on_configured():
@@ -48,26 +75,4 @@ with st.sidebar:
                 except PlannerError as exc:
                     st.error(str(exc))
 
-role = state.actor().role
-pages = {
-    "Understand": [
-        st.Page("pages/overview.py", title="Overview", default=True),
-        st.Page("pages/demand.py", title="Demand"),
-        st.Page("pages/gaps.py", title="Gaps & duplication"),
-        st.Page("pages/find_support.py", title="Find support"),
-    ],
-}
-if role in ("provider", "commissioner", "admin"):
-    pages["Services"] = [
-        st.Page("pages/services.py", title="Services"),
-        st.Page("pages/journey.py", title="Journey"),
-        st.Page("pages/access.py", title="Access"),
-    ]
-    pages["Understand"].append(st.Page("pages/data.py", title="Data & assumptions"))
-if role in ("commissioner", "admin"):
-    pages["Commission"] = [
-        st.Page("pages/plan.py", title="Plan"),
-        st.Page("pages/exports.py", title="Exports"),
-        st.Page("pages/admin.py", title="Admin"),
-    ]
-st.navigation(pages).run()
+page.run()
