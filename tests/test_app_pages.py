@@ -188,6 +188,16 @@ def test_viewer_cannot_reach_provider_or_admin_pages(app, page):
         assert not [b for b in direct.button if b.label in ("Approve", "Register", "Save")]
 
 
+def test_open_referral_uk_is_made_on_request_and_downloads(app):
+    """Issue 14: the ORUK export (seconds: the schema check) is made when asked for, not on
+    every visit to Services; then it is offered as a download."""
+    at = app("services", CAROL)
+    assert "Download registry_oruk.json" not in [d.label for d in at.get("download_button")]
+    next(b for b in at.button if b.label.startswith("Prepare the registry as Open")).click().run()
+    assert not at.exception and not at.error
+    assert "Download registry_oruk.json" in [d.label for d in at.get("download_button")]
+
+
 def test_provider_sees_only_its_organisations_edit_controls(app, world):
     kim = Actor("kim", "provider", world["kestrel"])
     at = app("services", kim)
@@ -289,6 +299,24 @@ def test_creating_a_plan_or_a_user_does_not_recompute_the_analysis(app, world, m
     assert registry.stamp(analysis=True) > stamp
     at.run()
     assert not at.exception and len(calls) == 2
+
+
+def test_what_planner_app_prepares_at_start_is_what_the_pages_read(app, monkeypatch):
+    """Issue 14: the start-up preparation fills the caches the pages use (the Overview then
+    runs no analysis of its own)."""
+    import streamlit as st
+
+    from planner.app import cache
+    from planner.app.serve import warm
+
+    calls = []
+    real = cache.analyse_registry
+    monkeypatch.setattr(cache, "analyse_registry", lambda *a, **k: calls.append(1) or real(*a, **k))
+    st.cache_resource.clear()
+    assert warm() == ["overview", "demand", "data", "access", "plans"]
+    at = app()
+    assert at.title[0].value == "Overview" and not at.exception
+    assert len(calls) == 1
 
 
 def test_exports_page(app):

@@ -125,13 +125,21 @@ with cache.shown_errors():
             )
         except PlannerError as exc:  # not JSON, values of the wrong kind, a damaged workbook
             st.error(str(exc))
-    if who.manages:
-        payload, problems = cache.oruk_json()
-        st.download_button(
-            "Download the registry as Open Referral UK JSON",
-            payload,
-            "registry_oruk.json",
-            mime="application/json",
-            disabled=bool(problems),
-            on_click="ignore",
-        )
+    if who.manages and st.button("Prepare the registry as Open Referral UK JSON"):
+        # made and checked against the ORUK schema on request (seconds for a large registry;
+        # kept until the registry changes)
+        with st.spinner("Writing and checking Open Referral UK…"):
+            payload, problems = cache.oruk_json()
+        if problems:
+            st.error(
+                "The registry does not yet make valid Open Referral UK: "
+                + "; ".join(map(md, problems[:5]))
+            )
+        else:
+            st.download_button(
+                "Download registry_oruk.json",
+                payload,
+                "registry_oruk.json",
+                mime="application/json",
+                on_click="ignore",
+            )
