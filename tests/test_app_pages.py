@@ -307,13 +307,14 @@ def test_what_planner_app_prepares_at_start_is_what_the_pages_read(app, monkeypa
     import streamlit as st
 
     from planner.app import cache
-    from planner.app.serve import warm
+    from planner.app.serve import warm_first, warm_later
 
     calls = []
     real = cache.analyse_registry
     monkeypatch.setattr(cache, "analyse_registry", lambda *a, **k: calls.append(1) or real(*a, **k))
     st.cache_resource.clear()
-    assert warm() == ["overview", "demand", "data", "access", "plans"]
+    warm_first()
+    assert warm_later(quiet_s=0) == ["data", "access", "plans"]
     at = app()
     assert at.title[0].value == "Overview" and not at.exception
     assert len(calls) == 1

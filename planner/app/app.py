@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from planner.app import cache, state
+from planner.app import cache, serve, state
 from planner.app.components import md
 from planner.errors import PlannerError
 
+serve.touch()  # the start-up preparation waits for quiet moments
 st.set_page_config(page_title="Victim Services Commissioning Planner", layout="wide")
 state.init()
 

@@ -109,7 +109,7 @@ def _port(text: str) -> int:
 
 def add_parsers(sub) -> None:
     app = sub.add_parser(
-        "app", help="start the web app (the data loaded and today's analysis run as it starts)"
+        "app", help="start the web app (today's analysis is run first, then the server starts)"
     )
     app.add_argument("--port", type=_port, default=8501, help="port to serve on (default 8501)")
     app.set_defaults(func=cmd_app)
