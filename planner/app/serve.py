@@ -5,7 +5,7 @@ Before the server listens, :func:`warm_first` loads the data, runs today's analy
 what the Overview shows first, into the same caches the pages read
 (:mod:`planner.app.cache`; resources, which need no running server). Once the server runs,
 :func:`warm_later` prepares each other page's slow first step on a thread of its own, one
-step at a time and only when no page has started for a few seconds: on two cores, preparing
+step at a time and only when no page has started for five seconds: on two cores, preparing
 while people click made their clicks slower (measured), so it waits. A problem in either is
 left for the first page to show as a message, never a traceback.
 """
@@ -52,7 +52,7 @@ def warm_first() -> None:
     import altair  # noqa: F401
 
 
-def warm_later(quiet_s: float = 3.0) -> list[str]:
+def warm_later(quiet_s: float = 5.0) -> list[str]:
     """Each when no page has started for ``quiet_s``: check the data files for the Data page,
     simplify the small areas for Access, run each plan's scenario for Plan. Returns what was
     prepared, in order."""
@@ -107,6 +107,7 @@ def main(port: int = 8501, *, headless: bool = True) -> int:
     _quietly(warm_first)
     from streamlit.web import cli as streamlit_cli
 
+    touch()  # the later steps wait for a quiet moment after the first person's first page
     threading.Thread(target=_later, name="planner-prepare", daemon=True).start()
     sys.argv = [
         "streamlit",
