@@ -121,6 +121,11 @@ def test_users_add(env):
         stdin="a long enough password\n",
     )
     assert nope.returncode == 1 and "no organisation 'Nobody'" in nope.stderr
+    # no terminal to type a password in (a script, CI): a sentence saying what to do
+    blind = run(env, "users", "add", "sam", "--role", "viewer")
+    assert blind.returncode == 1 and "Traceback" not in blind.stderr
+    assert "No terminal to type the password in" in blind.stderr
+    assert "--password-stdin" in blind.stderr
 
 
 def test_non_excel_upload_is_a_message(env, tmp_path):
@@ -212,6 +217,30 @@ def test_export_commands(demo_env, tmp_path):
     assert bad.returncode == 1 and "give --borough and --need" in bad.stderr
     wrong = run(env, "export", "map", "--out", str(tmp_path / "x.pdf"))
     assert wrong.returncode == 1 and "written as .html or .png" in wrong.stderr
+
+
+def test_plan_names_must_differ_and_a_shared_name_is_not_guessed(demo_env):
+    """Issue 12: two plans of one name made `plan compare NAME` pick one silently."""
+    from planner.registry import plan_store
+    from planner.registry.auth import SYSTEM
+    from planner.registry.models import Plan
+    from planner.registry.setup import open_registry
+    from planner.settings import load_settings
+
+    env = demo_env
+    assert run(env, "plan", "create", "East lots").returncode == 0
+    again = run(env, "plan", "create", "  east LOTS ")
+    assert again.returncode == 1
+    assert "name: is already used by the plan 'East lots': choose another" in again.stderr
+    # a database from before the rule may hold two: the name is refused as ambiguous
+    registry = open_registry(load_settings(env))
+    twin = plan_store.create_plan(registry, SYSTEM, "Twin")
+    with registry.session() as s, s.begin():
+        s.get(Plan, twin["id"]).name = "East lots"
+    compared = run(env, "plan", "compare", "East lots")
+    assert compared.returncode == 1 and "2 plans are called 'East lots'" in compared.stderr
+    assert twin["id"] in compared.stderr
+    assert run(env, "plan", "compare", twin["id"]).returncode == 0
 
 
 def test_an_empty_plan_changes_nothing_in_plan_compare(demo_env):

@@ -161,8 +161,17 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
+    elif not sys.stdin.isatty():
+        raise PlannerError(
+            "No terminal to type the password in: give it on standard input with "
+            f"--password-stdin (for example: printf '%s\\n' \"$PASSWORD\" | planner users add "
+            f"{args.username} --role {args.role} --password-stdin)."
+        )
     else:
-        password = getpass.getpass(f"Password for {args.username}: ")
+        try:
+            password = getpass.getpass(f"Password for {args.username}: ")
+        except EOFError:
+            raise PlannerError("No password was typed: nothing was added.") from None
     registry = common.open_registry()
     actor = registry.add_user(common.cli_actor(), args.username, password, args.role, args.org)
     org = f" of organisation {actor.organisation_id}" if actor.organisation_id else ""

@@ -6,10 +6,10 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from planner.errors import UnknownAreaError
+from planner.errors import PlannerError, UnknownAreaError
 from planner.registry.auth import Actor
 from planner.registry.base import NotFoundError, check_version
 from planner.registry.models import Lot, Plan, utcnow
@@ -67,6 +67,15 @@ def create_plan(registry: Registry, actor: Actor, name: str, notes: str | None =
     if not name or not name.strip():
         raise ValidationError([FieldProblem("name", "is required")])
     with registry.session() as s, s.begin():
+        taken = s.scalars(
+            select(Plan.name).where(
+                Plan.deleted_at.is_(None), func.lower(Plan.name) == name.strip().lower()
+            )
+        ).first()
+        if taken is not None:  # a name finds one plan (`planner plan compare NAME`)
+            raise ValidationError(
+                [FieldProblem("name", f"is already used by the plan {taken!r}: choose another")]
+            )
         plan = Plan(
             id=str(uuid.uuid4()),
             name=name.strip(),
@@ -93,10 +102,13 @@ def _load(s, plan_id: str) -> Plan:
 
 
 def find_plan(registry: Registry, name_or_id: str) -> dict:
-    for plan in list_plans(registry):
-        if name_or_id in (plan["id"], plan["name"]):
-            return plan
-    raise NotFoundError(f"No plan called {name_or_id!r}.")
+    found = [p for p in list_plans(registry) if name_or_id in (p["id"], p["name"])]
+    if len(found) > 1:  # two plans of one name, made before names had to differ
+        ids = ", ".join(p["id"] for p in found)
+        raise PlannerError(f"{len(found)} plans are called {name_or_id!r}: give the id ({ids}).")
+    if not found:
+        raise NotFoundError(f"No plan called {name_or_id!r}.")
+    return found[0]
 
 
 def list_plans(registry: Registry) -> list[dict]:
