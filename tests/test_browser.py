@@ -98,6 +98,12 @@ def _another_need_repaints_the_map_in_place(page, frame) -> None:
     box.first.click()
     page.get_by_role("option", name="Hate crime", exact=True).click()
     frame.locator(".planner-legend", has_text="Hate crime").wait_for(timeout=60_000)
+    # the findings under the map are redrawn after it: wait for them and for the rerun's end
+    # before the next click, or the click can land on a button the rerun is replacing
+    page.get_by_role("heading", name="most serious findings: Hate crime").wait_for()
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
     assert map_page.evaluate("window.plannerMark") == "still here"
     assert frame.locator("path.leaflet-interactive").count() == 33
     assert fills != map_page.eval_on_selector_all("path.leaflet-interactive", FILLS)
