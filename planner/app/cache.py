@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -100,7 +100,6 @@ def _analysis(data: str, database: str, stamp: int) -> Analysis:
     )
 
 
-P = ParamSpec("P")
 T = TypeVar("T")
 
 
@@ -152,6 +151,9 @@ def services(statuses: list[str] | None = None) -> list[dict]:
     return _services(data_key(), db_key(), full, tuple(statuses) if statuses else None)
 
 
+EVERY_STATUS = ("approved", "submitted", "draft", "archived")
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _oruk(data: str, database: str, full_stamp: int) -> tuple[str, list]:
     import json
@@ -160,7 +162,7 @@ def _oruk(data: str, database: str, full_stamp: int) -> tuple[str, list]:
 
     reg = _registry(data, database)
     payload, problems = oruk_export(
-        reg.services(statuses=["approved", "submitted", "draft", "archived"]),
+        _services(data, database, full_stamp, EVERY_STATUS),  # the Services page's records
         reg.organisations().to_dict("records"),
         reg.context,
         _planner_data(data).assumptions,

@@ -69,13 +69,14 @@ def coverage_map_parts(data, need: str, tier: str | None):
     return key, lambda: coverage_map_of(data, views.map_rows(need, tier), title), title
 
 
-def coverage_map_of(data, rows, title: str):
-    """The coverage map (quantile classes, thresholds in the legend) on the app's area layer."""
+def coverage_map_of(data, rows, title: str, layer=None):
+    """The coverage map (quantile classes, thresholds in the legend) on the app's area layer
+    (or ``layer``, fetched beforehand when the map is made off the page's run)."""
     from planner.app import cache
     from planner.maps import coverage_map
 
     return coverage_map(
-        cache.area_map_layer(),
+        cache.area_map_layer() if layer is None else layer,
         rows,
         title=title,
         red=data.assumptions.threshold("under_provision_red"),

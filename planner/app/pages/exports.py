@@ -7,7 +7,6 @@ from planner.exports.framework import framework_workbook, plan_lots_frame
 from planner.exports.gap_analysis import gap_analysis_workbook
 from planner.exports.leaflet import leaflet_html, leaflet_pdf
 from planner.exports.maps import gap_map_png, map_html
-from planner.maps import coverage_map
 from planner.registry import plan_store
 
 st.title("Exports")
@@ -51,12 +50,10 @@ with cache.shown_errors():
     need = components.need_picker(data, key="export_need")
     rows, layer = views.map_rows(need), cache.area_map_layer()
     title = f"{data.assumptions.needs[need].label}, worst tier"
-    red = data.assumptions.threshold("under_provision_red")
-    amber = data.assumptions.threshold("under_provision_amber")
     left, right = st.columns(2)
     left.download_button(
         "Map as a web page (HTML)",
-        lambda: map_html(coverage_map(layer, rows, title=title, red=red, amber=amber)),
+        lambda: map_html(components.coverage_map_of(data, rows, title, layer)),
         "gap_map.html",
         mime="text/html",
         on_click="ignore",
@@ -78,18 +75,18 @@ with cache.shown_errors():
         f"Leaflet for {data.area_set.name_of(area)}: {data.assumptions.needs[leaflet_need].label}"
         " support, for people who have been affected."
     )
-    left, right = st.columns(2)
-    left.download_button(
-        "Leaflet (printable web page)",
-        lambda: leaflet_html(analysis, data, area, leaflet_need),
-        "leaflet.html",
-        mime="text/html",
-        on_click="ignore",
-    )
-    right.download_button(
-        "Leaflet (PDF)",
-        lambda: leaflet_pdf(analysis, data, area, leaflet_need),
-        "leaflet.pdf",
-        mime="application/pdf",
-        on_click="ignore",
-    )
+    for column, (label, make, name, mime) in zip(
+        st.columns(2),
+        [
+            ("Leaflet (printable web page)", leaflet_html, "leaflet.html", "text/html"),
+            ("Leaflet (PDF)", leaflet_pdf, "leaflet.pdf", "application/pdf"),
+        ],
+        strict=True,
+    ):
+        column.download_button(
+            label,
+            lambda make=make: make(analysis, data, area, leaflet_need),
+            name,
+            mime=mime,
+            on_click="ignore",
+        )

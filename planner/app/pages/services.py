@@ -18,7 +18,7 @@ with cache.shown_errors():
     data, analysis, registry = cache.planner_data(), cache.analysis(), cache.registry()
     components.demo_banner(analysis)
     vocab, areas = registry.context.vocab, data.area_set
-    statuses = ["approved", "submitted", "draft", "archived"] if who.manages else None
+    statuses = list(cache.EVERY_STATUS) if who.manages else None
     records = cache.services(statuses)
     if who.role == "provider":
         records = [
