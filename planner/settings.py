@@ -31,6 +31,8 @@ ENVIRONMENT: dict[str, str] = {
     "PLANNER_ASSUMPTIONS": "assumptions file (default data/assumptions.toml)",
     "PLANNER_SOURCES_MANIFEST": "download manifest (default data/sources.toml)",
     "PLANNER_FETCH_MIRROR": "base URL to download every file from instead of its own URL",
+    "PLANNER_SESSION_SECRET": "key that signs the app's sign-in cookie (default a random key "
+    "kept in the user folder; set the same one on every server of one deployment)",
     "DATABASE_URL": "SQLAlchemy URL of the registry database (default SQLite in the user folder)",
 }
 

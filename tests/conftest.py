@@ -212,3 +212,25 @@ def london(tmp_path_factory, data_dir, validation_ctx):
         small,
         analyse_registry(data, registry, as_of=LONDON_AS_OF, small_areas=small),
     )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, data_dir, validation_ctx):
+    """The demonstration registry (as of today) with a commissioner, carol, and a provider of
+    Kestrel, kim: what the app's page tests run against (one per test module)."""
+    from planner.registry.auth import SYSTEM
+    from planner.registry.demo import load_demo
+    from planner.registry.service import Registry
+    from planner.sources.boundaries import load_area_boundaries
+
+    folder = tmp_path_factory.mktemp("app")
+    url = f"sqlite:///{folder / 'registry.sqlite'}"
+    registry = Registry.open(validation_ctx, url)
+    boundaries = load_area_boundaries(data_dir, validation_ctx.area_set)
+    load_demo(registry, boundaries, today=__import__("datetime").date.today())
+    kestrel = (
+        registry.organisations().set_index("name").loc["Kestrel Domestic Abuse Partnership", "id"]
+    )
+    registry.add_user(SYSTEM, "carol", "commissioner password", "commissioner")
+    registry.add_user(SYSTEM, "kim", "provider password!", "provider", kestrel)
+    return {"url": url, "registry": registry, "kestrel": kestrel, "folder": folder}

@@ -15,24 +15,6 @@ APP = str(REPO_ROOT / "planner" / "app" / "app.py")
 TODAY = dt.date.today()
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, data_dir, validation_ctx):
-    from planner.registry.demo import load_demo
-    from planner.registry.service import Registry
-    from planner.sources.boundaries import load_area_boundaries
-
-    folder = tmp_path_factory.mktemp("app")
-    url = f"sqlite:///{folder / 'registry.sqlite'}"
-    registry = Registry.open(validation_ctx, url)
-    load_demo(registry, load_area_boundaries(data_dir, validation_ctx.area_set), today=TODAY)
-    kestrel = (
-        registry.organisations().set_index("name").loc["Kestrel Domestic Abuse Partnership", "id"]
-    )
-    registry.add_user(SYSTEM, "carol", "commissioner password", "commissioner")
-    registry.add_user(SYSTEM, "kim", "provider password!", "provider", kestrel)
-    return {"url": url, "registry": registry, "kestrel": kestrel, "folder": folder}
-
-
 @pytest.fixture
 def app(world, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", world["url"])
@@ -80,7 +62,7 @@ def test_overview_click_through_to_a_boroughs_flags(app):
     area = at.session_state["gaps_area"]
     assert f"flags for {area}" in text_of(at)
     flags = at.dataframe[1].value
-    assert set(flags["area_name"]) == {area}
+    assert set(flags["Borough"]) == {area}
 
 
 def test_gaps_page_matrix_and_filters(app):
@@ -96,8 +78,8 @@ def test_gaps_page_matrix_and_filters(app):
     at.selectbox(key="gaps_area_pick").select("Lambeth").run()
     at.multiselect[0].set_value(["duplication"]).run()
     flags = at.dataframe[1].value
-    assert set(flags["flag"]) == {"duplication"} and set(flags["area_name"]) == {"Lambeth"}
-    assert "services" not in flags.columns  # aggregate view for the public
+    assert set(flags["Flag"]) == {"Duplication"} and set(flags["Borough"]) == {"Lambeth"}
+    assert "Services" not in flags.columns  # aggregate view for the public
 
 
 def test_find_support(app):
@@ -119,10 +101,11 @@ def test_journey(app):
     at = app("journey", CAROL)
     at.selectbox(key="journey_area").select("Croydon").run()
     at.selectbox(key="journey_need").select("Hate crime").run()
-    rows = at.dataframe[0].value.set_index("stage")
-    assert rows.loc["post_trial", "status"] == "MISSING (required)"
-    assert rows.loc["trial", "status"] == "covered"
-    assert "Missing stages: post_trial" in text_of(at)
+    rows = at.dataframe[0].value.set_index("Stage")
+    after_trial = "After trial: sentence, appeal, release, parole"
+    assert rows.loc[after_trial, "Status"] == "MISSING (required)"
+    assert rows.loc["Trial", "Status"] == "covered"
+    assert f"Missing stages: {after_trial}" in text_of(at)
 
 
 def test_access_page(app):
@@ -134,7 +117,7 @@ def test_access_page(app):
 def test_data_page(app):
     at = app("data", CAROL)
     datasets = at.dataframe[0].value
-    assert set(datasets["dataset"]) == {
+    assert set(datasets["Dataset"]) == {
         "boundaries",
         "lsoa_boundaries",
         "population",
@@ -142,12 +125,12 @@ def test_data_page(app):
         "mps_dashboard",
         "stats19",
     }
-    assert (datasets["problems"] == "none").all()
+    assert (datasets["Problems"] == "none").all()
     assert "Change an assumption" in text_of(at)
     # a tier's rate is editable, and the form starts from the value in force
     label = next(o for o in at.selectbox(key="assumption_pick").options if "IDVA" in o)
     at.selectbox(key="assumption_pick").select(label).run()
-    value = next(n for n in at.number_input if n.label == "New value")
+    value = next(n for n in at.number_input if n.label.startswith("New value"))
     assert value.value == 40.0
     target = edited_assumptions_file()
     try:
@@ -163,29 +146,28 @@ def test_data_page(app):
         st.cache_data.clear()
 
 
-@pytest.mark.parametrize("page", ["services", "admin", "journey", "access", "data"])
-def test_viewer_cannot_reach_provider_or_admin_pages(app, page):
+@pytest.mark.parametrize("page", ["services", "admin", "journey", "access", "plan", "exports"])
+def test_a_bookmarked_page_asks_the_public_to_sign_in(app, page):
+    """Issue 12: every page exists for everyone (a bookmarked /services link finds it), but a
+    page a role may not use shows only "sign in to see this page", not its content."""
     at = app()
-    titles = {
-        "services": "Services",
-        "admin": "Admin",
-        "journey": "The victim's journey",
-        "access": "Access to face-to-face support",
-        "data": "Data & assumptions",
-    }
-    try:
-        at.switch_page(f"pages/{page}.py").run()
-        reached = [t.value for t in at.title]
-    except Exception:  # not in the viewer's navigation: AppTest refuses to switch
-        reached = []
-    assert titles[page] not in reached
-    # the page itself also refuses, whatever the navigation
-    if page != "data":
-        direct = AppTest.from_file(
-            str(REPO_ROOT / f"planner/app/pages/{page}.py"), default_timeout=60
-        ).run()
-        assert "needs you to sign in" in direct.warning[0].value
-        assert not [b for b in direct.button if b.label in ("Approve", "Register", "Save")]
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    assert [w.value for w in at.warning if w.value.startswith("Sign in to see this page")]
+    assert not at.dataframe and not at.get("download_button")
+    assert not [b for b in at.button if b.label in ("Approve", "Register", "Save")]
+    # the navigation does not list it for the public
+    # (hidden pages are reachable by address only)
+    direct = AppTest.from_file(
+        str(REPO_ROOT / f"planner/app/pages/{page}.py"), default_timeout=60
+    ).run()
+    assert "Sign in to see this page" in direct.warning[0].value
+
+
+def test_a_provider_is_told_a_commissioners_page_is_not_for_it(app, world):
+    at = app("admin", Actor("kim", "provider", world["kestrel"]))
+    assert "This page is for a commissioner" in at.warning[0].value
+    assert not at.button or not [b for b in at.button if b.label == "Approve"]
 
 
 def test_open_referral_uk_is_made_on_request_and_downloads(app):
@@ -205,8 +187,9 @@ def test_provider_sees_only_its_organisations_edit_controls(app, world):
     assert [b for b in at.button if b.label == "Edit this service"]
     at.selectbox[3].select("Beacon hate crime advocacy: Croydon").run()
     assert not [b for b in at.button if b.label == "Edit this service"]
-    form_orgs = next(s for s in at.selectbox if s.label == "Organisation")
-    assert form_orgs.options == ["Kestrel Domestic Abuse Partnership"]
+    # the form names the provider's own organisation: nothing to choose, no id to type
+    assert not [s for s in at.selectbox if s.label == "Organisation"]
+    assert "Organisation: **Kestrel Domestic Abuse Partnership**" in text_of(at)
 
 
 def test_registration_lands_as_submitted_and_approval_changes_the_gaps(app, world):
@@ -235,16 +218,22 @@ def test_registration_lands_as_submitted_and_approval_changes_the_gaps(app, worl
         gaps = app("gaps")
         gaps.selectbox(key="gaps_area_pick").select("Barnet").run()
         flags = gaps.dataframe[1].value
-        road = flags[flags["need"].str.startswith("Road crash")]
-        return set(zip(road["tier_label"], road["flag"], strict=True))
+        road = flags[flags["Need"].str.startswith("Road crash")]
+        return set(zip(road["Tier"], road["Flag"], strict=True))
 
     # only the national service: seriously injured people 4% covered
-    assert ("Seriously injured", "under_provision") in barnet_road_flags()
+    assert ("Seriously injured", "Under-provision") in barnet_road_flags()
     admin = app("admin", CAROL)
+    # the commissioner sees the whole submission, not just its name
+    assert "**People supported a year:** 400" in text_of(admin)
     approve = next(b for b in admin.button if b.key == f"approve_{saved[0]['id']}")
     approve.click().run()
     assert registry.get_service(saved[0]["id"])["status"] == "approved"
-    assert ("Seriously injured", "under_provision") not in barnet_road_flags()
+    # and is told which flags the approval closed
+    said = " ".join(s.value for s in admin.success)
+    assert "Approved Kestrel road crash pilot\\: Barnet. It closed 2 flag(s)" in said
+    assert "Barnet" in text_of(admin) and "Closed:" in text_of(admin)
+    assert ("Seriously injured", "Under-provision") not in barnet_road_flags()
 
 
 def test_validation_messages_appear_beside_the_fields(app, world):
@@ -278,7 +267,6 @@ def test_creating_a_plan_or_a_user_does_not_recompute_the_analysis(app, world, m
     import streamlit as st
 
     from planner.app import cache
-    from planner.registry.auth import SYSTEM
 
     registry = world["registry"]
     calls = []
@@ -352,7 +340,7 @@ def test_plan_page_creates_a_plan_adds_a_lot_and_shows_the_difference(app):
     assert metrics["Cost per extra person"] == "£1,500"
     assert "provision in Havering comes from one provider" in text_of(at)
     compare = at.dataframe[-1].value
-    assert "Road harm east" in set(compare["plan"])
+    assert "Road harm east" in set(compare["Plan"])
 
 
 def test_an_empty_plan_changes_nothing_on_the_plan_page(app):

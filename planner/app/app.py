@@ -1,5 +1,7 @@
 """Entry point: ``streamlit run planner/app/app.py``. Sign-in and navigation, nothing else."""
 
+import contextlib
+
 import streamlit as st
 
 from planner.app import cache, serve, state
@@ -18,28 +20,39 @@ def _single_sign_on_configured() -> bool:
         return False
 
 
+with contextlib.suppress(PlannerError):  # the page itself shows what is wrong
+    state.restore(cache.registry())  # a refresh keeps the person signed in
 role = state.actor().role
+works = role in ("provider", "commissioner", "admin")
+manages = role in ("commissioner", "admin")
+
+
+def _page(path: str, title: str, shown: bool) -> st.Page:
+    # every page exists for everyone, so a bookmarked link finds its page; the ones a role
+    # may not use are left out of the menu and say "sign in to see this page"
+    return st.Page(path, title=title, visibility="visible" if shown else "hidden")
+
+
 pages = {
     "Understand": [
         st.Page("pages/overview.py", title="Overview", default=True),
         st.Page("pages/demand.py", title="Demand"),
         st.Page("pages/gaps.py", title="Gaps & duplication"),
         st.Page("pages/find_support.py", title="Find support"),
+        st.Page("pages/data.py", title="Data & assumptions"),
+    ],
+    "Services": [
+        _page("pages/services.py", "Services", works),
+        _page("pages/journey.py", "Journey", works),
+        _page("pages/access.py", "Access", works),
+        _page("pages/account.py", "Ask for an account", not state.signed_in()),
+    ],
+    "Commission": [
+        _page("pages/plan.py", "Plan", manages),
+        _page("pages/exports.py", "Exports", manages),
+        _page("pages/admin.py", "Admin", manages),
     ],
 }
-if role in ("provider", "commissioner", "admin"):
-    pages["Services"] = [
-        st.Page("pages/services.py", title="Services"),
-        st.Page("pages/journey.py", title="Journey"),
-        st.Page("pages/access.py", title="Access"),
-    ]
-    pages["Understand"].append(st.Page("pages/data.py", title="Data & assumptions"))
-if role in ("commissioner", "admin"):
-    pages["Commission"] = [
-        st.Page("pages/plan.py", title="Plan"),
-        st.Page("pages/exports.py", title="Exports"),
-        st.Page("pages/admin.py", title="Admin"),
-    ]
 # the pages first, the sign-in form after: on a first load the page is known before any
 # widget is drawn, so the first submission of the form is not taken for a change of page
 # (which would drop what was typed)
@@ -51,16 +64,17 @@ with st.sidebar:
         if getattr(st.user, "is_logged_in", False):
             # an OIDC identity maps to the local account with the same user name (e-mail)
             try:
-                st.session_state["actor"] = cache.registry().actor_for(str(st.user.email))
+                registry = cache.registry()
+                state.sign_in(registry, registry.actor_for(str(st.user.email)))
                 st.rerun()
             except PlannerError as exc:
                 st.error(str(exc))
         elif st.button("Sign in with single sign-on"):
             st.login()
     if state.signed_in():
-        st.write(f"Signed in as **{md(who.username)}** ({who.role})")
+        st.write(f"Signed in as **{md(who.username)}** ({state.ROLE_WORDS[who.role]})")
         if st.button("Sign out"):
-            st.session_state["actor"] = None
+            state.sign_out()
             if getattr(st.user, "is_logged_in", False):
                 st.logout()
             st.rerun()
@@ -71,9 +85,14 @@ with st.sidebar:
             password = st.text_input("Password", type="password")
             if st.form_submit_button("Sign in"):
                 try:
-                    st.session_state["actor"] = cache.registry().authenticate(username, password)
+                    registry = cache.registry()
+                    state.sign_in(registry, registry.authenticate(username, password))
                     st.rerun()
                 except PlannerError as exc:
                     st.error(str(exc))
+
+    state.write_cookie()
+    if not state.signed_in():
+        st.caption("A charity without an account: *Ask for an account* under Services.")
 
 page.run()

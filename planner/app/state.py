@@ -7,6 +7,12 @@ import streamlit as st
 from planner.registry.auth import PUBLIC, Actor
 
 DEFAULTS = {"actor": None, "gaps_area": None, "form_problems": {}, "edit_service": None}
+ROLE_WORDS = {
+    "admin": "an administrator",
+    "commissioner": "a commissioner",
+    "provider": "a provider",
+    "viewer": "a viewer",
+}
 
 
 def init() -> None:
@@ -26,8 +32,72 @@ def require(*roles: str) -> Actor:
     """Stop the page unless the signed-in role is one of ``roles``."""
     who = actor()
     if who.role not in roles:
-        st.warning(
-            f"This page needs you to sign in with a role that may use it ({', '.join(roles)})."
-        )
+        words = " or ".join(ROLE_WORDS.get(r, r) for r in roles if r != "admin")
+        if not signed_in():
+            st.warning(
+                f"Sign in to see this page (in the sidebar): it is for {words}. A charity "
+                "without an account can ask for one on *Ask for an account*."
+            )
+        else:
+            st.warning(f"This page is for {words}; you are signed in as {ROLE_WORDS[who.role]}.")
         st.stop()
     return who
+
+
+# --- staying signed in across a refresh (a signed, expiring cookie; never the role) ---------
+
+
+def _secret() -> bytes:
+    from planner.registry.sessions import session_secret
+
+    return _cached_secret(session_secret)
+
+
+@st.cache_resource(show_spinner=False)
+def _cached_secret(_read) -> bytes:
+    return _read()
+
+
+def restore(registry) -> None:
+    """Sign in from the session cookie, when there is a valid one and the person has not
+    signed out in this browser tab since."""
+    from planner.registry.sessions import COOKIE
+
+    if signed_in() or st.session_state.get("signed_out"):
+        return
+    try:
+        token = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser behind this run (tests): nothing to restore
+        token = None
+    if token:
+        st.session_state["actor"] = registry.actor_from_token(_secret(), token)
+
+
+def sign_in(registry, who: Actor) -> None:
+    st.session_state["actor"] = who
+    st.session_state["signed_out"] = False
+    st.session_state["cookie_write"] = registry.session_token(_secret(), who.username)
+
+
+def sign_out() -> None:
+    st.session_state["actor"] = None
+    st.session_state["signed_out"] = True
+    st.session_state["cookie_write"] = ""
+
+
+def write_cookie() -> None:
+    """Set (or clear) the session cookie in the browser once, after a sign-in or out."""
+    import json
+
+    from planner.registry.sessions import COOKIE, SESSION_HOURS
+
+    token = st.session_state.pop("cookie_write", None)
+    if token is None:
+        return
+    age = SESSION_HOURS * 3600 if token else 0
+    value = json.dumps(f"{COOKIE}={token}; Max-Age={age}; Path=/; SameSite=Strict")
+    st.html(
+        "<script>document.cookie = "
+        f"{value} + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,
+    )

@@ -53,6 +53,7 @@ def gaps_matrix(analysis, data) -> pd.DataFrame:
     matrix = cov.pivot(index="area_name", columns="column", values="cell")
     matrix = matrix[[f"{n}/{t}" for n, t, _ in columns_order if f"{n}/{t}" in matrix]]
     matrix.columns = [label for n, t, label in columns_order if f"{n}/{t}" in matrix.columns]
+    matrix.index.name = data.area_set.area_label.capitalize()
     return matrix
 
 

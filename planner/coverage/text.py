@@ -19,6 +19,19 @@ FLAG_KINDS = (
     "continuity_risk",
     "access_gap",
 )
+FLAG_WORDS = {
+    "no_provision": "No provision",
+    "under_provision": "Under-provision",
+    "stage_gap": "Journey stage missing",
+    "specialist_gap": "Specialist service missing",
+    "no_report_route_gap": "No route without a police report",
+    "duplication": "Duplication",
+    "overlap": "Overlap",
+    "continuity_risk": "Contract ending",
+    "access_gap": "Far to travel",
+}
+"""Each flag kind as a person reads it (the code stays in machine exports)."""
+SEVERITY_WORDS = {"high": "High", "medium": "Medium", "low": "Low", "info": "For information"}
 RAG_WORDS = {
     "red": "Red: serious gap (coverage below the red threshold, or no provision)",
     "amber": "Amber: gap to watch (coverage below the amber threshold)",

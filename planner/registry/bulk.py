@@ -53,8 +53,10 @@ class BulkImport(RegistryBase):
         problem in the file is reported before anything is written.
         """
         problems: list[RowProblem] = []
-        org_records = _checked_organisations(actor, list(organisations), self.context, problems)
-        service_records = self._checked_services(actor, list(services), problems)
+        organisations, services = list(organisations), list(services)
+        services = self._own_organisation(actor, organisations, services)
+        org_records = _checked_organisations(actor, organisations, self.context, problems)
+        service_records = self._checked_services(actor, services, problems)
         self._check_references(actor, org_records, service_records, problems)
         if problems:
             raise ValidationError(problems, heading=f"{source}: nothing was imported")
@@ -81,6 +83,33 @@ class BulkImport(RegistryBase):
             services_created,
             len(service_records) - services_created,
         )
+
+    def _own_organisation(self, actor: Actor, orgs: Rows, services: Rows) -> Rows:
+        """Services rows with their organisation filled in: a provider's blank one is its own
+        organisation, and an organisation's name (in the file or the registry) is its id, so
+        nobody has to type a registry id."""
+        by_name: dict[str, str] = {}
+        with self.session() as s:
+            for org_id, name in s.execute(
+                select(Organisation.id, Organisation.name).where(Organisation.deleted_at.is_(None))
+            ):
+                by_name.setdefault(name.strip().casefold(), org_id)
+        for _, raw in orgs:
+            if isinstance(raw, Mapping) and raw.get("id") and isinstance(raw.get("name"), str):
+                by_name[raw["name"].strip().casefold()] = str(raw["id"])
+        ids = {str(raw.get("id")) for _, raw in orgs if isinstance(raw, Mapping)}
+        out: Rows = []
+        for where, raw in services:
+            if isinstance(raw, Mapping):
+                given = raw.get("organisation_id")
+                if given in (None, "") and actor.role == "provider" and actor.organisation_id:
+                    raw = {**raw, "organisation_id": actor.organisation_id}
+                elif isinstance(given, str) and given not in ids:
+                    named = by_name.get(given.strip().casefold())
+                    if named:
+                        raw = {**raw, "organisation_id": named}
+            out.append((where, raw))
+        return out
 
     def _checked_services(self, actor: Actor, rows: Rows, problems: list[RowProblem]) -> Rows:
         """Each service row validated; duplicates and other organisations' rows refused."""

@@ -26,6 +26,10 @@ MAX_TEXT = {
     "reference": 100,
     "postcode": 10,
     "charity_number": 20,
+    "contact_name": 200,
+    "organisation_name": 200,
+    "message": 1000,
+    "note": 1000,
 }
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
@@ -67,7 +71,7 @@ class ValidationError(PlannerError):
         super().__init__("\n".join(lines))
 
 
-MULTILINE = {"description", "hours"}
+MULTILINE = {"description", "hours", "message", "note"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 """A date, or a date and time as a spreadsheet writes it: nothing after it ("2026-04-01 or so"
 is refused)."""

@@ -33,6 +33,8 @@ def utcnow() -> dt.datetime:
 
 USER_NAME_LENGTH = 254
 """User names are e-mail addresses under single sign-on: up to 254 characters."""
+NOTE_LENGTH = 1000
+"""A commissioner's note to a provider (a returned submission, a refused account request)."""
 
 
 class Base(DeclarativeBase):
@@ -85,6 +87,8 @@ class Service(Base):
     supervision: Mapped[bool] = mapped_column(Boolean, default=False)
     accredited_training: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    review_note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
+    """A commissioner's note when a submission was returned; cleared when approved."""
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -230,3 +234,28 @@ class Lot(Base):
     channels: Mapped[list] = mapped_column(JSON, default=list)
     without_police_report: Mapped[bool] = mapped_column(Boolean, default=True)
     rationale: Mapped[str | None] = mapped_column(Text)
+
+
+class AccountRequest(Base):
+    """A charity asking for a provider account for its organisation (BRIEF §8). A commissioner
+    accepts it (the organisation and the account are created, or the account joins an
+    organisation already registered) or refuses it with a note the charity sees when it
+    tries to sign in."""
+
+    __tablename__ = "account_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    charity_number: Mapped[str | None] = mapped_column(String(20))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(USER_NAME_LENGTH), index=True)
+    phone: Mapped[str | None] = mapped_column(String(50))
+    website: Mapped[str | None] = mapped_column(String(500))
+    message: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(USER_NAME_LENGTH))

@@ -131,7 +131,9 @@ def validate_lot(registry: Registry, raw: dict) -> dict:
         problems.append(FieldProblem("name", "is required"))
     needs = list(raw.get("needs") or [])
     bad = [n for n in needs if n not in ctx.vocab.keys("needs")]
-    if not needs or bad:
+    if not needs:
+        problems.append(FieldProblem("needs", "choose at least one need"))
+    elif bad:
         problems.append(
             FieldProblem(
                 "needs",
@@ -140,7 +142,9 @@ def validate_lot(registry: Registry, raw: dict) -> dict:
             )
         )
     kind = raw.get("service_type")
-    if kind not in ctx.vocab.keys("service_types"):
+    if not kind:
+        problems.append(FieldProblem("service_type", "choose a service type"))
+    elif kind not in ctx.vocab.keys("service_types"):
         accepted = ", ".join(ctx.vocab.keys("service_types"))
         problems.append(
             FieldProblem("service_type", f"{kind!r} is not accepted; accepted: {accepted}")

@@ -32,6 +32,7 @@ from planner.registry.base import (  # noqa: F401  (re-exported)
 )
 from planner.registry.bulk import BulkImport
 from planner.registry.models import AuditEvent, Organisation, Service, utcnow
+from planner.registry.onboarding import Onboarding, likely_duplicates
 from planner.registry.records import (
     apply_to_service,
     organisation_snapshot,
@@ -51,11 +52,11 @@ from planner.schema import ORG_FIELDS
 log = logging.getLogger(__name__)
 
 
-NOT_ANALYSED = ("plan", "user")
+NOT_ANALYSED = ("plan", "user", "request")
 """Audit entities no analysis reads (every other entity, present or future, counts)."""
 
 
-class Registry(BulkImport, UserAccounts):
+class Registry(BulkImport, UserAccounts, Onboarding):
     """Organisations, services, users and their history in one database."""
 
     # --- organisations ------------------------------------------------------------------------
@@ -194,6 +195,8 @@ class Registry(BulkImport, UserAccounts):
                         problems, heading=f"{service.name} is not complete enough to be {status}"
                     )
             service.status = status
+            if status == "approved":
+                service.review_note = None
             service.updated_at, service.updated_by = utcnow(), actor.username
             s.flush()
             self.audit(
@@ -259,6 +262,8 @@ class Registry(BulkImport, UserAccounts):
             return {
                 **service_snapshot(service),
                 "organisation_name": service.organisation.name,
+                "charity_number": service.organisation.charity_number,
+                "review_note": service.review_note,
                 "version": service.version,
                 "updated_at": service.updated_at,
                 "updated_by": service.updated_by,
@@ -279,6 +284,8 @@ class Registry(BulkImport, UserAccounts):
                 {
                     **service_snapshot(x),
                     "organisation_name": x.organisation.name,
+                    "charity_number": x.organisation.charity_number,
+                    "review_note": x.review_note,
                     "version": x.version,
                     "updated_at": x.updated_at,
                     "updated_by": x.updated_by,
@@ -286,6 +293,24 @@ class Registry(BulkImport, UserAccounts):
                 for x in rows
             ]
         return sorted(out, key=lambda r: (r["name"].casefold(), r["id"]))
+
+    def duplicates_of(self, record: dict) -> list[dict]:
+        """Registered services (approved or waiting) that ``record`` may duplicate."""
+        others = self.services(statuses=["approved", "submitted"])
+        numbers = {r["organisation_id"]: r.get("charity_number") for r in others}
+        with self.session() as s:
+            org = s.get(Organisation, record.get("organisation_id") or "")
+            if org is not None:
+                numbers[org.id] = org.charity_number
+        return likely_duplicates(record, others, numbers)
+
+    def last_approved(self, service_id: str) -> dict | None:
+        """The service as it was when last approved (from its history), or None."""
+        for event in reversed(self.history(service_id)):
+            after = event["after"]
+            if after and after.get("status") == "approved":
+                return after
+        return None
 
     def history(self, entity_id: str) -> list[dict]:
         with self.session() as s:

@@ -129,7 +129,13 @@ def _add_validations(wb: Workbook, vocab: Vocabularies, ranges: dict[str, str]) 
 
 
 def _instructions(
-    wb: Workbook, vocab: Vocabularies, area_set: AreaSet, *, title: str, demo: bool
+    wb: Workbook,
+    vocab: Vocabularies,
+    area_set: AreaSet,
+    *,
+    title: str,
+    demo: bool,
+    own: dict | None = None,
 ) -> None:
     ws = wb.create_sheet("Instructions", 0)
     ws.column_dimensions["A"].width = 28
@@ -175,6 +181,16 @@ def _instructions(
         ("", ""),
         ("Column", "Meaning"),
     ]
+    if own is not None:
+        lines.insert(
+            2,
+            (
+                "Your organisation",
+                f"{own['name']} is filled in on the Organisations sheet (you may correct its "
+                "details there). Leave organisation_id blank on the Services sheet: your "
+                "services are registered for your organisation.",
+            ),
+        )
     if demo:
         lines.insert(
             1, ("DEMONSTRATION DATA", "Every organisation and service in this file is fictional.")
@@ -224,10 +240,11 @@ def _workbook(
     *,
     title: str,
     demo: bool,
+    own_organisation: dict | None = None,
 ) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
-    _instructions(wb, vocab, area_set, title=title, demo=demo)
+    _instructions(wb, vocab, area_set, title=title, demo=demo, own=own_organisation)
     _write_sheet(
         wb, "Organisations", ORG_COLUMNS, ([o.get(c) for c in ORG_COLUMNS] for o in organisations)
     )
@@ -314,10 +331,23 @@ def _service_row(record: dict, cols: Sequence[str]) -> list[object]:
     return row
 
 
-def template_bytes(vocab: Vocabularies, area_set: AreaSet) -> bytes:
-    """An empty registration template with drop-down lists and instructions."""
+def template_bytes(
+    vocab: Vocabularies, area_set: AreaSet, organisation: dict | None = None
+) -> bytes:
+    """An empty registration template with drop-down lists and instructions; with
+    ``organisation`` (a provider's own), its row is filled in and its services need no
+    organisation id (a blank one is the provider's organisation)."""
+    title = "Victim services registration template"
+    if organisation is not None:
+        title += f" for {organisation['name']}"
     return _workbook(
-        vocab, area_set, [], [], title="Victim services registration template", demo=False
+        vocab,
+        area_set,
+        [],
+        [organisation] if organisation is not None else [],
+        title=title,
+        demo=False,
+        own_organisation=organisation,
     )
 
 

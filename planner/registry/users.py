@@ -81,7 +81,8 @@ class UserAccounts(RegistryBase):
         with self.session() as s:
             user = s.scalars(select(User).where(User.username == username.strip())).first()
         if user is None or not user.active or not verify_password(password, user.password_hash):
-            raise AuthError("Unknown user name or wrong password.")
+            waiting = self.request_waiting_for(username, password) if user is None else None
+            raise AuthError(waiting or "Unknown user name or wrong password.")
         return Actor(user.username, user.role, user.organisation_id)
 
     def actor_for(self, username: str) -> Actor:
@@ -94,6 +95,29 @@ class UserAccounts(RegistryBase):
                 f"{username} has no account in the planner: ask an administrator "
                 "to add one with this e-mail as the user name."
             )
+        return Actor(user.username, user.role, user.organisation_id)
+
+    def session_token(self, secret: bytes, username: str) -> str:
+        """A signed sign-in token for an account (see ``sessions``)."""
+        from planner.registry.sessions import password_tag, sign
+
+        with self.session() as s:
+            user = s.scalars(select(User).where(User.username == username)).one()
+            return sign(secret, user.username, password_tag(user.password_hash))
+
+    def actor_from_token(self, secret: bytes, token: str) -> Actor | None:
+        """The account a valid token names, read afresh (role, organisation, still active,
+        password unchanged); None when the token or the account no longer holds."""
+        from planner.registry.sessions import password_tag, read
+
+        found = read(secret, token)
+        if found is None:
+            return None
+        username, tag = found
+        with self.session() as s:
+            user = s.scalars(select(User).where(User.username == username)).first()
+        if user is None or not user.active or password_tag(user.password_hash) != tag:
+            return None
         return Actor(user.username, user.role, user.organisation_id)
 
     def users(self) -> pd.DataFrame:

@@ -2,10 +2,11 @@
 with their sources, which a commissioner can change (the change is kept and shown in exports)."""
 
 import datetime as dt
+import re
 
 import streamlit as st
 
-from planner.app import cache, state
+from planner.app import cache, state, words
 from planner.assumptions_edit import edited_assumptions
 from planner.errors import PlannerError
 from planner.settings import edited_assumptions_file, load_settings
@@ -27,12 +28,12 @@ with cache.shown_errors():
     st.dataframe(
         [
             {
-                "dataset": r.name,
-                "rows": r.rows,
-                "period": r.period,
-                "problems": "; ".join(r.problems) or "none",
-                "files": r.files,
-                "source and licence": r.attribution,
+                "Dataset": r.name,
+                "Rows": r.rows,
+                "Period": r.period,
+                "Problems": "; ".join(r.problems) or "none",
+                "Files": r.files,
+                "Source and licence": r.attribution,
             }
             for r in cache.data_check()
         ],
@@ -42,7 +43,7 @@ with cache.shown_errors():
     data = cache.planner_data()
     st.subheader("Assumptions")
     st.caption(f"File: {settings.assumptions_file} · edited by {data.assumptions.meta.edited_by}")
-    st.dataframe(data.assumptions.table(), hide_index=True, width="stretch")
+    st.dataframe(words.assumption_rows(data.assumptions), hide_index=True, width="stretch")
     who = state.actor()
     if who.manages:
         st.subheader("Change an assumption")
@@ -73,15 +74,23 @@ with cache.shown_errors():
         )
         options.update(
             {
-                f"Threshold: {key}": ("thresholds", key, "value")
+                f"Threshold: {words.humanise(key).lower()}": ("thresholds", key, "value")
                 for key in data.assumptions.thresholds
             }
         )
         label = st.selectbox("Assumption", list(options), key="assumption_pick")
         current = _current(data.assumptions, options[label])
+        path = options[label]
+        share = any(p in ("reporting_rate", "take_up_share") for p in path)
         with st.form("assumption"):
             value = st.number_input(
-                "New value", value=float(current), format="%.4f", key=f"value_{label}"
+                "New value (now " + f"{float(current):g})",
+                value=float(current),
+                min_value=0.0,
+                max_value=1.0 if share else None,
+                format="%.4f",
+                help="A share between 0 and 1" if share else "0 or more",
+                key=f"value_{label}",
             )
             why = st.text_input("Why (kept with the change)")
             if st.form_submit_button("Save the change"):
@@ -89,7 +98,7 @@ with cache.shown_errors():
                     when = dt.date.today().isoformat()
                     text = edited_assumptions(
                         settings.assumptions_file,
-                        {options[label]: value},
+                        {path: value},
                         editor=f"{who.username} ({why or 'no reason given'})",
                         when=when,
                     )
@@ -100,4 +109,17 @@ with cache.shown_errors():
                     st.cache_data.clear()
                     st.success(f"Saved to {target}. The analysis and exports now use it.")
                 except PlannerError as exc:
-                    st.error(str(exc))
+                    # the checker's reasons, without the file advice (the form is the fix)
+                    reasons = [
+                        re.sub(
+                            r"\b[a-z]+(?:_[a-z]+)+\b",
+                            lambda m: words.humanise(m.group()).lower(),
+                            line.strip(" -").split(": ", 1)[-1].removeprefix("Value error, "),
+                        )
+                        for line in str(exc).splitlines()
+                        if line.startswith("  - ")
+                    ]
+                    st.error(
+                        f"{label} cannot be {value:g}: {'; '.join(reasons) or exc}. "
+                        "Nothing was saved."
+                    )

@@ -4,21 +4,43 @@ import streamlit as st
 
 from planner.app import cache, components
 from planner.app.components import md
-from planner.exports.leaflet import clean
+from planner.exports.leaflet import HELPLINES, clean
 
 st.title("Find support")
+st.error("**If you are in danger now, call 999.** If you cannot speak, call 999 then press 55.")
+
+
+def _dial(number: str) -> str:
+    digits = "".join(ch for ch in number.split("(")[0] if ch.isdigit())
+    return f"[{number.split(' (')[0]}](tel:{digits})"
+
+
+with st.container(border=True):
+    st.markdown("#### Free national helplines: you can call them now")
+    st.markdown("\n".join(f"- **{name}:** {_dial(number)}" for name, number in HELPLINES[1:]))
 st.write(
-    "Choose where you live and what happened. These services can help, whether or not "
-    "you have told the police. (Postcode search is not available: choose your borough.)"
+    "Choose where you live and what happened to see local services. They can help whether "
+    "or not you have told the police. (Postcode search is not available: choose your borough.)"
 )
 with cache.shown_errors():
     data, analysis = cache.planner_data(), cache.analysis()
     components.demo_banner(analysis)
     left, right = st.columns(2)
     with left:
-        area = components.area_picker(data, key="find_area")
+        names = [a.name for a in data.area_set.areas]
+        chosen = st.selectbox(
+            data.area_set.area_label.capitalize(),
+            names,
+            index=None,
+            placeholder=f"Choose your {data.area_set.area_label}",
+            key="find_area",
+        )
     with right:
         need = components.need_picker(data, key="find_need", label="What happened")
+    if chosen is None:
+        st.info(f"Choose your {data.area_set.area_label} to see the services there.")
+        st.stop()
+    area = data.area_set.resolve(chosen)
     t = analysis.tables
     covering = set(t.areas.loc[t.areas["area_code"] == area, "service_id"]) & set(
         t.terms.loc[(t.terms["kind"] == "need") & (t.terms["value"] == need), "service_id"]
@@ -48,13 +70,14 @@ with cache.shown_errors():
             how = [md(x) for x in (phone and f"Phone {phone}", website, email) if x]
             st.write(
                 "How to get in touch: "
-                + (" · ".join(how) if how else "ask your local victim service")
+                + (
+                    " · ".join(how)
+                    if how
+                    else "no contact details registered yet: call Victim Support on "
+                    "08 08 16 89 111, who can put you in touch"
+                )
             )
             if clean(s.hours):
                 st.write(f"When: {md(clean(s.hours))}")
             if langs:
                 st.write("Languages: " + ", ".join(map(md, langs)))
-    st.caption(
-        "National helplines: Victim Support 08 08 16 89 111 · National Domestic Abuse "
-        "Helpline 0808 2000 247 · Rape Crisis 0808 500 2222 · In an emergency call 999."
-    )

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from planner.app import cache, components, state, views
+from planner.app import cache, components, state, views, words
 from planner.app.components import md
-from planner.coverage.text import FLAG_KINDS, RAG_WORDS
+from planner.coverage.text import FLAG_KINDS, FLAG_WORDS, RAG_WORDS, SEVERITY_WORDS
 from planner.maps import RAG_COLOURS
 
 st.title("Gaps & duplication")
@@ -36,9 +36,14 @@ with cache.shown_errors():
             chosen = st.session_state.get("gaps_area") or "All boroughs"
             left, middle, right = st.columns(3)
             area = left.selectbox("Borough", names, index=names.index(chosen), key="gaps_area_pick")
-            kinds = middle.multiselect("Kind", FLAG_KINDS, default=list(FLAG_KINDS))
+            kinds = middle.multiselect(
+                "Kind", FLAG_KINDS, default=list(FLAG_KINDS), format_func=FLAG_WORDS.get
+            )
             severities = right.multiselect(
-                "Severity", ["high", "medium", "low", "info"], default=["high", "medium", "info"]
+                "Severity",
+                list(SEVERITY_WORDS),
+                default=["high", "medium", "info"],
+                format_func=SEVERITY_WORDS.get,
             )
             flags = result.flags[
                 result.flags["flag"].isin(kinds) & result.flags["severity"].isin(severities)
@@ -49,43 +54,54 @@ with cache.shown_errors():
             flags = flags.assign(
                 need=flags["need"].map(labels),
                 uncertain=flags["uncertain"].map({True: "uncertain", False: ""}),
+                kind=flags["flag"].map(FLAG_WORDS),
+                severity=flags["severity"].map(SEVERITY_WORDS),
+                estimated=flags["estimated"].round(0),
             )
-            columns = [
-                "area_name",
-                "need",
-                "tier_label",
-                "flag",
-                "severity",
-                "uncertain",
-                "sentence",
-                "estimated",
-                "unit",
-                "capacity",
-                "ratio",
-            ]
+            columns = {
+                "area_name": "Borough",
+                "need": "Need",
+                "tier_label": "Tier",
+                "kind": "Flag",
+                "severity": "Severity",
+                "uncertain": "Uncertain",
+                "sentence": "What we found",
+                "estimated": "Estimated need",
+                "unit": "Unit",
+                "capacity": "Capacity",
+                "ratio": "Coverage",
+            }
             if state.signed_in():
-                columns.append("services")
+                columns["services"] = "Services"
             st.dataframe(
-                flags[columns],
+                flags[list(columns)].rename(columns=columns),
                 hide_index=True,
                 width="stretch",
                 column_config={
-                    "ratio": st.column_config.NumberColumn(format="percent"),
-                    "estimated": st.column_config.NumberColumn(format="localized"),
-                    "capacity": st.column_config.NumberColumn(format="localized"),
+                    "Coverage": st.column_config.NumberColumn(format="percent"),
+                    "Estimated need": st.column_config.NumberColumn(format="localized"),
+                    "Capacity": st.column_config.NumberColumn(format="localized"),
+                    "What we found": st.column_config.TextColumn(width="large"),
                 },
+            )
+            st.caption(
+                "Coverage is capacity ÷ estimated need. Over 100% means more capacity than "
+                "the estimate: services from several providers, a wider catchment, or "
+                "possible duplication (see the Duplication and Overlap flags)."
             )
             pairs = flags[flags["flag"].isin(["duplication", "overlap"])]
             if state.signed_in() and not pairs.empty:
                 st.subheader("Overlapping commissioned services, side by side")
                 services = analysis.tables.services.set_index("service_id")
                 for row in pairs.head(20).itertuples(index=False):
-                    st.write(f"**{row.area_name}, {row.need}** ({row.flag}): {md(row.detail)}")
+                    st.write(
+                        f"**{row.area_name}, {row.need}** ({row.kind.lower()}): {md(row.detail)}"
+                    )
                     for col, sid in zip(st.columns(2), row.service_ids.split("; "), strict=True):
                         s = services.loc[sid]
                         col.write(
                             f"{s['name']}  \n{s['organisation_name']}  \ncapacity "
-                            f"{s['capacity_per_year'] or 'not recorded'} a year"
+                            f"{words.whole(s['capacity_per_year'])} a year"
                         )
 
     flag_list()

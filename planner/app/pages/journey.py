@@ -21,13 +21,24 @@ with cache.shown_errors():
         for required, n in zip(rows["required"], rows["services"], strict=True)
     ]
     st.subheader(f"{data.area_set.name_of(area)}: {data.assumptions.needs[need].label}")
+    vocab = cache.registry().context.vocab
+    rows["stage"] = rows["stage"].map(lambda k: vocab.label("stages", k))
+    rows["required"] = rows["required"].map({True: "yes", False: "no"})
     missing = rows[rows["status"].str.startswith("MISSING")]["stage"].tolist()
     if missing:
         st.error("Missing stages: " + ", ".join(missing))
     else:
         st.success("Every required stage has at least one approved service.")
     st.dataframe(
-        rows[["stage", "required", "status", "services", "service_names"]],
+        rows[["stage", "required", "status", "services", "service_names"]].rename(
+            columns={
+                "stage": "Stage",
+                "required": "Required",
+                "status": "Status",
+                "services": "Services",
+                "service_names": "Which services",
+            }
+        ),
         hide_index=True,
         width="stretch",
     )

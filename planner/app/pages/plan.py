@@ -18,7 +18,10 @@ with cache.shown_errors():
     plans = plan_store.list_plans(registry)
     if done := st.session_state.pop("plan_done", None):
         st.success(done)
-    with st.expander("Create a plan", expanded=not plans), st.form("new_plan"):
+    with (
+        st.expander("Create a plan", expanded=not plans),
+        st.form("new_plan", clear_on_submit=True),
+    ):
         name = st.text_input("Plan name")
         notes = st.text_area("Notes")
         if st.form_submit_button("Create plan"):
@@ -32,37 +35,59 @@ with cache.shown_errors():
         st.stop()
     names = [p["name"] for p in plans]
     plan = plans[names.index(st.selectbox("Plan", names, key="plan_pick"))]
-    st.write(f"Status: **{plan['status']}** · owner {md(plan['owner'])} · {len(plan['lots'])} lots")
+    st.write(
+        f"Status: **{plan['status'].capitalize()}** · owner {md(plan['owner'])} · "
+        f"{len(plan['lots'])} lots"
+    )
     if plan["lots"]:
         st.dataframe(
-            pd.DataFrame(plan["lots"])[
-                [
-                    "name",
-                    "needs",
-                    "service_type",
-                    "areas",
-                    "capacity_per_year",
-                    "annual_value_gbp",
-                    "start_date",
-                    "end_date",
-                ]
+            [
+                {
+                    "Lot": lot["name"],
+                    "Needs": ", ".join(vocab.label("needs", n) for n in lot["needs"]),
+                    "Service type": vocab.label("service_types", lot["service_type"]),
+                    "Boroughs": ", ".join(areas.name_of(a) for a in lot["areas"])
+                    or "every borough",
+                    "People a year": lot["capacity_per_year"],
+                    "Annual value (£)": None
+                    if lot["annual_value_gbp"] is None
+                    else float(lot["annual_value_gbp"]),
+                    "Starts": lot["start_date"],
+                    "Ends": lot["end_date"],
+                }
+                for lot in plan["lots"]
             ],
             hide_index=True,
             width="stretch",
+            column_config={
+                "People a year": st.column_config.NumberColumn(format="localized"),
+                "Annual value (£)": st.column_config.NumberColumn(format="localized"),
+            },
         )
-    with st.form("add_lot"):
+    # cleared after each lot: the next lot starts empty, not with the last one's choices
+    with st.form("add_lot", clear_on_submit=True):
         st.write("Add a lot")
         lot_name = st.text_input("Lot name")
         a, b = st.columns(2)
-        needs = a.multiselect("Needs", vocab.keys("needs"))
-        kind = b.selectbox("Service type", vocab.keys("service_types"))
+        needs = a.multiselect(
+            "Needs", vocab.keys("needs"), format_func=lambda k: vocab.label("needs", k)
+        )
+        kind = b.selectbox(
+            "Service type",
+            vocab.keys("service_types"),
+            index=None,
+            placeholder="Choose a service type",
+            format_func=lambda k: vocab.label("service_types", k),
+        )
         boroughs = st.multiselect("Boroughs", [x.name for x in areas.areas])
         c, d, e, f = st.columns(4)
         capacity = c.number_input("Capacity (people a year)", min_value=0, step=10)
-        value = d.number_input("Annual value (GBP)", min_value=0, step=1000)
-        start = e.text_input("Start (YYYY-MM-DD)")
-        end = f.text_input("End (YYYY-MM-DD)")
-        stages = st.multiselect("Stages", vocab.keys("stages"))
+        value = d.number_input("Annual value (£)", min_value=0, step=1000)
+        start = e.date_input("Starts", value=None, format="DD/MM/YYYY")
+        end = f.date_input("Ends", value=None, format="DD/MM/YYYY")
+        stages = st.multiselect(
+            "Stages", vocab.keys("stages"), format_func=lambda k: vocab.label("stages", k)
+        )
         if st.form_submit_button("Add lot"):
             try:
                 plan_store.add_lot(
@@ -76,11 +101,12 @@ with cache.shown_errors():
                         "areas": boroughs,
                         "capacity_per_year": capacity,
                         "annual_value_gbp": value or None,
-                        "start_date": start or None,
-                        "end_date": end or None,
+                        "start_date": start.isoformat() if start else None,
+                        "end_date": end.isoformat() if end else None,
                         "stages": stages,
                     },
                 )
+                st.session_state["plan_done"] = f"Lot “{lot_name}” added."
                 st.rerun()
             except PlannerError as exc:
                 st.error(str(exc))
@@ -107,12 +133,28 @@ with cache.shown_errors():
                 "rag_before",
                 "rag_after",
             ]
-        ].assign(need=lambda f: f["need"].map(lambda n: data.assumptions.needs[n].label)),
+        ]
+        .assign(
+            need=lambda f: f["need"].map(lambda n: data.assumptions.needs[n].label),
+            rag_before=lambda f: f["rag_before"].str.capitalize(),
+            rag_after=lambda f: f["rag_after"].str.capitalize(),
+        )
+        .rename(
+            columns={
+                "area_name": "Borough",
+                "need": "Need",
+                "tier_label": "Tier",
+                "ratio_before": "Coverage today",
+                "ratio_after": "Coverage with the plan",
+                "rag_before": "Status today",
+                "rag_after": "Status with the plan",
+            }
+        ),
         hide_index=True,
         width="stretch",
         column_config={
-            "ratio_before": st.column_config.NumberColumn(format="percent"),
-            "ratio_after": st.column_config.NumberColumn(format="percent"),
+            "Coverage today": st.column_config.NumberColumn(format="percent"),
+            "Coverage with the plan": st.column_config.NumberColumn(format="percent"),
         },
     )
     left, right = st.columns(2)
@@ -141,7 +183,18 @@ with cache.shown_errors():
     for other in plans:
         _, d = cache.scenario(other)
         table.append({"plan": other["name"], **d.summary})
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    compared = pd.DataFrame(table)
+    compared.columns = [c[:1].upper() + c[1:] for c in compared.columns]
+    st.dataframe(
+        compared,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="localized")
+            for c in compared.columns
+            if c != "Plan"
+        },
+    )
     st.subheader("Suggest lots for a budget")
     budget = st.number_input("Budget (GBP a year)", min_value=0, value=1_000_000, step=50_000)
     suggestions = views.suggestions(float(budget))

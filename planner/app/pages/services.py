@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from planner.app import cache, components, forms, state
+from planner.app import cache, components, forms, state, words
 from planner.app.components import md
 from planner.coverage.inputs import public_site
 from planner.errors import PlannerError
@@ -26,12 +26,35 @@ with cache.shown_errors():
             for r in records
             if r["status"] == "approved" or r["organisation_id"] == who.organisation_id
         ]
+    if who.role == "provider":
+        returned = [
+            r
+            for r in records
+            if r["organisation_id"] == who.organisation_id
+            and r.get("review_note")
+            and r["status"] == "draft"
+        ]
+        for r in returned:
+            st.warning(
+                f"**{md(r['name'])}** was returned to you by a commissioner: "
+                f"{md(r['review_note'])} Change it below (Service details → Edit) and save "
+                "to send it again."
+            )
     query = st.text_input("Search by name or provider")
     f1, f2, f3 = st.columns(3)
-    need = f1.selectbox("Need", ["any", *vocab.keys("needs")])
-    kind = f2.selectbox("Service type", ["any", *vocab.keys("service_types")])
-    borough = f3.selectbox("Borough", ["any"] + [a.name for a in areas.areas])
-    code = areas.resolve(borough) if borough != "any" else None
+    any_label = {"any": "Any"}
+    need = f1.selectbox(
+        "Need",
+        ["any", *vocab.keys("needs")],
+        format_func=lambda k: any_label.get(k) or vocab.label("needs", k),
+    )
+    kind = f2.selectbox(
+        "Service type",
+        ["any", *vocab.keys("service_types")],
+        format_func=lambda k: any_label.get(k) or vocab.label("service_types", k),
+    )
+    borough = f3.selectbox("Borough", ["Any"] + [a.name for a in areas.areas])
+    code = areas.resolve(borough) if borough != "Any" else None
     shown = [
         r
         for r in records
@@ -43,18 +66,19 @@ with cache.shown_errors():
     st.dataframe(
         [
             {
-                "name": r["name"],
-                "provider": r["organisation_name"],
-                "type": r["service_type"],
-                "scope": vocab.label("scopes", r.get("scope") or "local"),
-                "needs": ", ".join(r["needs"]),
-                "status": r["status"],
-                "capacity a year": r["capacity_per_year"],
+                "Service": r["name"],
+                "Provider": r["organisation_name"],
+                "Type": vocab.label("service_types", r["service_type"] or ""),
+                "Scope": vocab.label("scopes", r.get("scope") or "local"),
+                "Needs": ", ".join(vocab.label("needs", n) for n in r["needs"]),
+                "Status": words.status(r["status"]),
+                "People a year": r["capacity_per_year"],
             }
             for r in shown
         ],
         hide_index=True,
         width="stretch",
+        column_config={"People a year": st.column_config.NumberColumn(format="localized")},
     )
     sites = [
         {**public_site(s), "service_name": r["name"], "site_name": public_site(s)["name"]}
@@ -86,9 +110,16 @@ with cache.shown_errors():
     forms.service_form(registry, who, current)
     st.divider()
     st.subheader("Excel and Open Referral UK")
+    own = None
+    if who.role == "provider":
+        orgs = registry.organisations()
+        mine = orgs[orgs["id"] == who.organisation_id]
+        own = mine.iloc[0].to_dict() if not mine.empty else None
     st.download_button(
-        "Download the Excel registration template",
-        lambda: template_bytes(vocab, areas),
+        "Download your organisation's registration template"
+        if own
+        else "Download the Excel registration template",
+        lambda: template_bytes(vocab, areas, own),
         "registration_template.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",
