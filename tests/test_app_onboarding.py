@@ -67,7 +67,9 @@ def test_refusing_without_a_note_is_refused(app, world):
     )
     admin = app("admin", CAROL)
     request = next(
-        r for r in world["registry"].account_requests(CAROL) if r["organisation_name"] == "Refuse Me Ltd"
+        r
+        for r in world["registry"].account_requests(CAROL)
+        if r["organisation_name"] == "Refuse Me Ltd"
     )
     next(b for b in admin.button if b.key == f"req_Refuse_{request['id']}").click().run()
     assert "say why" in admin.error[0].value

@@ -1,5 +1,6 @@
 """End to end in headless Chromium: `make app`'s server, sign in, Overview map, a borough's
-flags, and a full-page screenshot of every page in reports/screenshots/ (git-ignored)."""
+flags, a full-page screenshot of every page in reports/screenshots/ (git-ignored), and a
+charity onboarding itself (issue 12)."""
 
 import os
 import shutil
@@ -30,12 +31,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, data_dir):
+def home(tmp_path_factory):
+    """The server's user folder (its registry is home/xdg/planner/registry.sqlite)."""
+    return tmp_path_factory.mktemp("browser")
+
+
+@pytest.fixture(scope="module")
+def server(home, data_dir):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("Chromium is not installed; .ci/system-deps.sh should install it")
         pytest.skip("Chromium is not installed (make test installs it)")
-    folder = tmp_path_factory.mktemp("browser")
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    folder = home
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("PLANNER_") and k != "DATABASE_URL"
     }
@@ -112,8 +121,6 @@ def _another_need_repaints_the_map_in_place(page, frame) -> None:
 def test_sign_in_overview_map_and_a_boroughs_flags(server):
     from playwright.sync_api import sync_playwright
 
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -172,6 +179,7 @@ def test_sign_in_overview_map_and_a_boroughs_flags(server):
                 ("Data & assumptions", "Data & assumptions"),
                 ("Admin", "Admin"),
                 ("Plan", "Plan"),
+                ("Exports", "Exports"),
                 ("Gaps & duplication", "Gaps & duplication"),
             ],
             start=3,
@@ -184,4 +192,206 @@ def test_sign_in_overview_map_and_a_boroughs_flags(server):
                 path=str(SHOTS / f"{n:02d}_{link.split()[0].lower()}.png"), full_page=True
             )
         browser.close()
-    assert len(list(SHOTS.glob("*.png"))) == 11
+    assert len(list(SHOTS.glob("[01]*.png"))) == 12
+
+
+CHARITY = ("sam@riverside-survivors.org.uk", "riverside survivors 2026")
+RETURN_NOTE = "Kestrel already runs this IDVA service in Croydon: tell us how yours differs."
+
+
+def _launch(p):
+    return p.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
+    )
+
+
+def _idle(page) -> None:
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+    )
+
+
+def _sign_in(page, user: str, password: str) -> None:
+    sidebar = page.locator("section[data-testid='stSidebar']")
+    sidebar.get_by_label("User name").fill(user)
+    box = sidebar.get_by_role("textbox", name="Password")
+    box.fill(password)
+    box.press("Enter")
+    page.get_by_text("Signed in as").wait_for(timeout=30_000)
+    _idle(page)
+
+
+def _open(page, link: str, heading: str) -> None:
+    page.locator("section[data-testid='stSidebar']").get_by_role(
+        "link", name=link, exact=True
+    ).click()
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=120_000)
+    _idle(page)
+
+
+def _flag_count(page, borough: str) -> int:
+    _open(page, "Gaps & duplication", "Gaps & duplication")
+    page.locator(".st-key-gaps_area_pick").click()
+    page.get_by_role("option", name=borough, exact=True).click()
+    said = page.get_by_text(f"flags for {borough}").first
+    said.wait_for(timeout=60_000)
+    _idle(page)
+    return int(said.inner_text().split()[0])
+
+
+def _fill_template(path: Path, services: list[dict]) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    ws = wb["Services"]
+    header = [c.value for c in ws[1]]
+    for n, values in enumerate(services, start=2):
+        for key, value in values.items():
+            if key != "area":
+                ws.cell(row=n, column=header.index(key) + 1, value=value)
+        wb["Service areas"].append([values["id"], values["area"], None])
+    wb.save(path)
+
+
+def _ask_for_an_account(charity) -> None:
+    _open(charity, "Ask for an account", "Ask for an account")
+    charity.get_by_role("textbox", name="Organisation name", exact=True).fill(
+        "Riverside Survivors Trust"
+    )
+    charity.get_by_role("textbox", name="Charity or company number", exact=True).fill("1199887")
+    charity.get_by_role("textbox", name="Your name", exact=True).fill("Sam Okafor")
+    charity.get_by_role("textbox", name="E-mail", exact=True).fill(CHARITY[0])
+    charity.get_by_role("textbox", name="Password (10 characters or more)", exact=True).fill(
+        CHARITY[1]
+    )
+    charity.get_by_role("textbox", name="The password again", exact=True).fill(CHARITY[1])
+    charity.get_by_role("button", name="Ask for an account").click()
+    charity.get_by_text("was sent").wait_for(timeout=30_000)
+    charity.screenshot(path=str(SHOTS / "20_account_request_sent.png"), full_page=True)
+
+
+def _upload_two_services(charity, tmp_path: Path) -> None:
+    """The charity's own template, filled with a likely duplicate of a Kestrel service and a
+    road crash service for Barnet (where seriously injured people are under-served)."""
+    _open(charity, "Services", "Services")
+    with charity.expect_download() as download:
+        charity.get_by_role(
+            "button", name="Download your organisation's registration template"
+        ).click()
+    template = tmp_path / "riverside.xlsx"
+    download.value.save_as(template)
+    base = {
+        "referral_route": "self_referral",
+        "without_police_report": "yes",
+        "status": "submitted",
+        "stages: immediate": "yes",
+    }
+    _fill_template(
+        template,
+        [
+            {
+                **base,
+                "id": "R1",
+                "name": "Croydon IDVA Service",
+                "service_type": "idva",
+                "capacity_per_year": 60,
+                "needs: domestic_abuse": "yes",
+                "phone": "020 8111 2222",
+                "area": "Croydon",
+            },
+            {
+                **base,
+                "id": "R2",
+                "name": "Riverside road crash support: Barnet",
+                "service_type": "road_crash_casework",
+                "capacity_per_year": 400,
+                "needs: road_harm": "yes",
+                "stages: inquest": "yes",
+                "phone": "020 8333 4444",
+                "area": "Barnet",
+            },
+        ],
+    )
+    charity.locator("input[type='file']").set_input_files(str(template))
+    charity.get_by_role("button", name="Import the file").click()
+    charity.get_by_text("2 service(s) created").wait_for(timeout=60_000)
+
+
+def _review(commissioner, duplicate: str, road: str, flags_before: int) -> None:
+    """Return the likely duplicate with a note, approve the other, see the flags it closed."""
+    # a refresh keeps the commissioner signed in (the signed cookie), on the same page
+    commissioner.reload()
+    commissioner.get_by_role("heading", name="Admin").wait_for(timeout=120_000)
+    commissioner.get_by_text("Signed in as").wait_for(timeout=30_000)
+    _idle(commissioner)
+    card = commissioner.get_by_text("Likely duplicate of Croydon IDVA service")
+    card.wait_for(timeout=30_000)
+    commissioner.get_by_text("020 8333 4444").wait_for()  # the whole submission is shown
+    commissioner.screenshot(path=str(SHOTS / "21_admin_review.png"), full_page=True)
+    note = RETURN_NOTE
+    commissioner.locator(f".st-key-note_{duplicate} input").fill(note)
+    commissioner.locator(f".st-key-note_{duplicate} input").press("Tab")
+    commissioner.locator(f".st-key-return_{duplicate} button").click()
+    commissioner.get_by_text("Returned Croydon IDVA Service").wait_for(timeout=30_000)
+    _idle(commissioner)
+    commissioner.locator(f".st-key-approve_{road} button").click()
+    commissioner.get_by_text("Approved Riverside road crash support: Barnet").wait_for(
+        timeout=120_000
+    )
+    said = commissioner.get_by_text("It closed").inner_text()
+    assert "It closed 0" not in said, said
+    commissioner.get_by_text("Closed:").first.wait_for()
+    flags_after = _flag_count(commissioner, "Barnet")
+    assert flags_after < flags_before, (flags_before, flags_after)
+
+
+def test_a_charity_onboards_itself_and_a_commissioner_reviews_it(server, tmp_path, home):
+    """Issue 12, end to end: a new charity asks for an account → a commissioner accepts → the
+    charity signs in, downloads its own template, fills it, uploads it → the commissioner
+    sees the details and a duplicate warning, returns one service with a note and approves the
+    other → the gap it closes disappears, and the charity sees the returned note. The
+    commissioner's session survives a browser refresh."""
+    from playwright.sync_api import sync_playwright
+
+    from planner.registry.setup import open_registry
+    from planner.settings import load_settings
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        charity = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
+        charity.goto(server)
+        charity.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
+        _idle(charity)
+        _ask_for_an_account(charity)
+        commissioner = browser.new_context(viewport={"width": 1400, "height": 2600}).new_page()
+        commissioner.goto(server)
+        commissioner.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
+        _idle(commissioner)
+        _sign_in(commissioner, "carol", "carol's long password")
+        flags_before = _flag_count(commissioner, "Barnet")
+        _open(commissioner, "Admin", "Admin")
+        commissioner.get_by_text("Riverside Survivors Trust").first.wait_for()
+        commissioner.get_by_role("button", name="Accept").first.click()
+        commissioner.get_by_text("Accepted the request for Riverside Survivors Trust").wait_for(
+            timeout=30_000
+        )
+
+        _sign_in(charity, *CHARITY)
+        _upload_two_services(charity, tmp_path)
+        registry = open_registry(load_settings({"XDG_DATA_HOME": str(home / "xdg")}))
+        waiting = {r["name"]: r["id"] for r in registry.services(statuses=["submitted"])}
+        duplicate, road = (
+            waiting["Croydon IDVA Service"],
+            waiting["Riverside road crash support: Barnet"],
+        )
+        _review(commissioner, duplicate, road, flags_before)
+        charity.reload()
+        charity.get_by_role("heading", name="Services").wait_for(timeout=120_000)
+        charity.get_by_text("was returned to you by a commissioner").wait_for(timeout=30_000)
+        charity.get_by_text("tell us how yours differs").first.wait_for()
+        charity.screenshot(path=str(SHOTS / "22_provider_returned.png"), full_page=True)
+        assert registry.get_service(road)["status"] == "approved"
+        assert registry.get_service(duplicate)["review_note"] == RETURN_NOTE
+        registry.engine.dispose()
+        browser.close()

@@ -206,3 +206,47 @@ def test_names_are_compared_without_case_punctuation_or_filler():
     assert similar("Sutton Womens Aid", "SUTTON WOMEN'S AID LIMITED")
     assert not similar("Sutton Women's Aid", "Croydon Rape Crisis")
     assert not similar("", "")
+
+
+def test_a_session_token_is_signed_expires_and_ends_with_a_password_change(registry):
+    from planner.registry import sessions
+
+    secret = b"k" * 32
+    registry.add_user(SYSTEM, "carol", "commissioner password", "commissioner")
+    token = registry.session_token(secret, "carol")
+    assert registry.actor_from_token(secret, token) == Actor("carol", "commissioner")
+    assert "commissioner" not in token  # the role is read from the account, never the token
+    # another key, a changed byte, nonsense: no one
+    assert registry.actor_from_token(b"x" * 32, token) is None
+    body, mac = token.split(".")
+    assert (
+        registry.actor_from_token(secret, body + "." + mac[:-1] + ("A" if mac[-1] != "A" else "B"))
+        is None
+    )
+    assert registry.actor_from_token(secret, "not a token") is None
+    # expired
+    old = sessions.sign(secret, "carol", "tag", now=0)
+    assert sessions.read(secret, old) is None
+    # a changed password (a new hash) ends the session
+    from sqlalchemy import update
+
+    from planner.registry.auth import hash_password
+    from planner.registry.models import User
+
+    with registry.session() as s, s.begin():
+        s.execute(
+            update(User)
+            .where(User.username == "carol")
+            .values(password_hash=hash_password("a new long password"))
+        )
+    assert registry.actor_from_token(secret, token) is None
+
+
+def test_the_session_key_is_kept_owner_only(tmp_path):
+    from planner.registry.sessions import session_secret
+
+    env = {"XDG_DATA_HOME": str(tmp_path)}
+    first = session_secret(env)
+    assert session_secret(env) == first and len(first) == 32
+    assert (tmp_path / "planner" / "session.key").stat().st_mode & 0o077 == 0
+    assert session_secret({**env, "PLANNER_SESSION_SECRET": "shared"}) == b"shared"

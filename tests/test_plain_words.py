@@ -182,6 +182,7 @@ def test_the_checker_finds_codes():
     assert not offending([("x", "https://example.org/domestic_abuse")])
 
 
+@pytest.mark.slow  # every page three times (36 page runs): make test and CI run it
 @pytest.mark.parametrize("page", PAGES)
 def test_no_page_shows_a_code_where_a_label_exists(walk, world, page):
     kestrel = world["kestrel"]

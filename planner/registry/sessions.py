@@ -53,7 +53,7 @@ def _b64(data: bytes) -> str:
 
 
 def sign(secret: bytes, username: str, tag: str, *, now: float | None = None) -> str:
-    expires = int((now or time.time()) + SESSION_HOURS * 3600)
+    expires = int((time.time() if now is None else now) + SESSION_HOURS * 3600)
     body = _b64(f"{username}\n{expires}\n{tag}".encode())
     mac = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
     return f"{body}.{mac}"
@@ -69,7 +69,7 @@ def read(secret: bytes, token: str, *, now: float | None = None) -> tuple[str, s
         username, expires, tag = (
             base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode().split("\n")
         )
-        if int(expires) < (now or time.time()):
+        if int(expires) < (time.time() if now is None else now):
             return None
         return username, tag
     except (ValueError, UnicodeDecodeError):

@@ -126,7 +126,7 @@ with cache.shown_errors():
             note = st.text_input(
                 "Note to the provider (needed to return it)", key=f"note_{record['id']}"
             )
-            a, b, _ = st.columns([1, 1, 4])
+            a, b, _ = st.columns([1, 2, 3])
             try:
                 if a.button("Approve", key=f"approve_{record['id']}"):
                     _approve(registry, record)

@@ -48,6 +48,10 @@ with cache.shown_errors():
         shown = rows[["area_name", column, "status"]].rename(
             columns={"area_name": "Borough", column: measure_label, "status": "Status"}
         )
+        # people as whole numbers; rates to one decimal place
+        shown[measure_label] = shown[measure_label].round(
+            0 if column in ("recorded", "estimated") else 1
+        )
         st.dataframe(
             shown.sort_values(measure_label, ascending=False, na_position="last"),
             hide_index=True,

@@ -6,6 +6,7 @@ import streamlit as st
 
 from planner.app import cache, components, views
 from planner.app.components import md
+from planner.coverage.text import FLAG_WORDS
 
 st.title("Overview")
 with cache.shown_errors():
@@ -53,7 +54,7 @@ with cache.shown_errors():
             for row in findings.itertuples(index=False):
                 left, right = st.columns([5, 1])
                 left.write(
-                    f"**{md(row.area_name)}** · {row.flag.replace('_', ' ')} — {md(row.sentence)}"
+                    f"**{md(row.area_name)}** · {FLAG_WORDS[row.flag].lower()} — {md(row.sentence)}"
                 )
                 key = f"see_{row.area_code}_{row.need}_{row.tier}_{row.flag}"
                 if right.button("See flags", key=key):
