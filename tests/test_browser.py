@@ -360,6 +360,10 @@ def test_a_charity_onboards_itself_and_a_commissioner_reviews_it(server, tmp_pat
     with sync_playwright() as p:
         browser = _launch(p)
         charity = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
+        # a bookmarked page opens for anyone, and asks them to sign in
+        charity.goto(f"{server}/services")
+        charity.get_by_text("Sign in to see this page").wait_for(timeout=120_000)
+        assert charity.get_by_text("Page not found").count() == 0
         charity.goto(server)
         charity.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
         _idle(charity)
@@ -390,6 +394,9 @@ def test_a_charity_onboards_itself_and_a_commissioner_reviews_it(server, tmp_pat
         charity.get_by_role("heading", name="Services").wait_for(timeout=120_000)
         charity.get_by_text("was returned to you by a commissioner").wait_for(timeout=30_000)
         charity.get_by_text("tell us how yours differs").first.wait_for()
+        charity.frame_locator(MAP_FRAME).first.locator(".leaflet-marker-icon, path").first.wait_for(
+            timeout=60_000
+        )
         charity.screenshot(path=str(SHOTS / "22_provider_returned.png"), full_page=True)
         assert registry.get_service(road)["status"] == "approved"
         assert registry.get_service(duplicate)["review_note"] == RETURN_NOTE

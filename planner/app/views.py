@@ -21,7 +21,9 @@ def tier_summary(analysis, data) -> pd.DataFrame:
 
 @per_analysis
 def worst_areas(analysis, data) -> pd.DataFrame:
-    return ranking.worst_areas(analysis.result)
+    labels = {n: spec.label for n, spec in data.assumptions.needs.items()}
+    table = ranking.worst_areas(analysis.result, need_labels=labels)
+    return table.assign(unmet_people=table["unmet_people"].round(0).astype("int64"))
 
 
 @per_analysis

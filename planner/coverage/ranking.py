@@ -4,6 +4,8 @@ where the next pound goes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from planner.coverage.engine import CoverageResult
@@ -52,15 +54,26 @@ def serious_findings(
 
 
 def worst_areas(
-    result: CoverageResult, n: int | None = 5, *, need: str | None = None, tier: str | None = None
+    result: CoverageResult,
+    n: int | None = 5,
+    *,
+    need: str | None = None,
+    tier: str | None = None,
+    need_labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Areas by unmet need: the weighted people a year left without support summed over the
     tiers (of one need, or one tier, when given), with the count of red tiers and the tier
-    with the largest gap. Tiers ranked within themselves (centres) do not enter the sum."""
+    with the largest gap (its need named by ``need_labels`` when given). Tiers ranked within
+    themselves (centres) do not enter the sum."""
     cov = _chosen(result.coverage, need, tier)
+    need_words = (
+        cov["need"].map(lambda k: need_labels.get(k, k))
+        if need_labels
+        else cov["need"].str.replace("_", " ")
+    )
     cov = cov.assign(
         _p=cov["priority"].fillna(0.0),
-        _label=cov["need"].str.replace("_", " ") + ": " + cov["tier_label"].astype(str),
+        _label=need_words + ": " + cov["tier_label"].astype(str),
     )
     largest = cov.sort_values(["area_code", "_p"], ascending=[True, False]).drop_duplicates(
         "area_code"

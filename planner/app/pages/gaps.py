@@ -25,7 +25,11 @@ with cache.shown_errors():
         found = [k for k in colours if str(value).startswith(k)]
         return f"background-color: {colours[found[0]] if found else '#ffffff'}"
 
-    st.dataframe(matrix.style.map(shade), height=420)
+    st.dataframe(
+        matrix.style.map(shade),
+        height=420,
+        column_config={"_index": st.column_config.TextColumn(width="medium")},
+    )
 
     @st.fragment
     def flag_list() -> None:
@@ -58,19 +62,22 @@ with cache.shown_errors():
                 severity=flags["severity"].map(SEVERITY_WORDS),
                 estimated=flags["estimated"].round(0),
             )
+            # the numbers before the sentence, so that none is cut off at the table's edge
             columns = {
                 "area_name": "Borough",
                 "need": "Need",
                 "tier_label": "Tier",
                 "kind": "Flag",
                 "severity": "Severity",
-                "uncertain": "Uncertain",
-                "sentence": "What we found",
                 "estimated": "Estimated need",
-                "unit": "Unit",
                 "capacity": "Capacity",
                 "ratio": "Coverage",
+                "unit": "Unit",
+                "uncertain": "Uncertain",
+                "sentence": "What we found",
             }
+            if area != "All boroughs":
+                del columns["area_name"]  # one borough: said above the table
             if state.signed_in():
                 columns["services"] = "Services"
             st.dataframe(
@@ -81,6 +88,8 @@ with cache.shown_errors():
                     "Coverage": st.column_config.NumberColumn(format="percent"),
                     "Estimated need": st.column_config.NumberColumn(format="localized"),
                     "Capacity": st.column_config.NumberColumn(format="localized"),
+                    "Need": st.column_config.TextColumn(width="medium"),
+                    "Tier": st.column_config.TextColumn(width="medium"),
                     "What we found": st.column_config.TextColumn(width="large"),
                 },
             )

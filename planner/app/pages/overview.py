@@ -34,6 +34,11 @@ with cache.shown_errors():
                 for t in tiers.itertuples(index=False)
             )
         )
+    st.caption(
+        "Coverage is capacity ÷ estimated need across the area. Over 100% means more capacity "
+        "than the estimate: usually a national or area-wide service counted in every area, "
+        "or a small estimated need (families bereaved by homicide: a handful a year)."
+    )
 
     @st.fragment
     def coverage_map() -> None:
@@ -82,7 +87,7 @@ with cache.shown_errors():
         .drop(columns=["area_code"]),
         hide_index=True,
         column_config={
-            "Unmet need (people a year)": st.column_config.NumberColumn(format="%.0f"),
+            "Unmet need (people a year)": st.column_config.NumberColumn(format="localized"),
             "Priority (points)": st.column_config.NumberColumn(format="%.1f"),
             "Largest gap (points)": st.column_config.NumberColumn(format="%.1f"),
         },

@@ -120,7 +120,13 @@ with cache.shown_errors():
     cost = s["cost per extra person (GBP)"]
     cols[3].metric("Cost per extra person", f"£{cost:,.0f}" if cost else "—")
     if len(diff.closed):
-        st.write("Closed: " + "; ".join(map(md, diff.closed["sentence"].head(10))))
+        shown = diff.closed["sentence"].head(10)
+        more = len(diff.closed) - len(shown)
+        st.markdown(
+            "**Closed:**\n"
+            + "\n".join(f"- {md(sentence)}" for sentence in shown)
+            + (f"\n- and {more} more" if more else "")
+        )
     changed = diff.ratios[diff.ratios["change"].fillna(0).abs() > 1e-9]
     st.dataframe(
         changed[

@@ -68,11 +68,11 @@ with cache.shown_errors():
             {
                 "Service": r["name"],
                 "Provider": r["organisation_name"],
-                "Type": vocab.label("service_types", r["service_type"] or ""),
-                "Scope": vocab.label("scopes", r.get("scope") or "local"),
-                "Needs": ", ".join(vocab.label("needs", n) for n in r["needs"]),
                 "Status": words.status(r["status"]),
                 "People a year": r["capacity_per_year"],
+                "Needs": ", ".join(vocab.label("needs", n) for n in r["needs"]),
+                "Type": vocab.label("service_types", r["service_type"] or ""),
+                "Scope": vocab.label("scopes", r.get("scope") or "local"),
             }
             for r in shown
         ],
