@@ -21,6 +21,7 @@ def _single_sign_on_configured() -> bool:
 
 
 with contextlib.suppress(PlannerError):  # the page itself shows what is wrong
+    state.recheck(cache.registry())  # a deactivated account is signed out at once
     state.restore(cache.registry())  # a refresh keeps the person signed in
 role = state.actor().role
 works = role in ("provider", "commissioner", "admin")
@@ -71,8 +72,21 @@ with st.sidebar:
                 st.error(str(exc))
         elif st.button("Sign in with single sign-on"):
             st.login()
+    if why := st.session_state.pop("signed_out_why", None):
+        st.warning(why)
     if state.signed_in():
         st.write(f"Signed in as **{md(who.username)}** ({state.ROLE_WORDS[who.role]})")
+        with st.expander("Change my password"), st.form("own_password", clear_on_submit=True):
+            current = st.text_input("Current password", type="password")
+            new = st.text_input("New password (10 characters or more)", type="password")
+            if st.form_submit_button("Change the password"):
+                try:
+                    registry = cache.registry()
+                    registry.change_password(who, who.username, new, current=current)
+                    state.sign_in(registry, who)  # a new cookie: the old one no longer holds
+                    st.success("Your password was changed.")
+                except PlannerError as exc:
+                    st.error(str(exc))
         if st.button("Sign out"):
             state.sign_out()
             if getattr(st.user, "is_logged_in", False):

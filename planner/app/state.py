@@ -73,6 +73,23 @@ def restore(registry) -> None:
         st.session_state["actor"] = registry.actor_from_token(_secret(), token)
 
 
+def recheck(registry) -> None:
+    """A signed-in session is checked against the stored account on every page: a
+    deactivated or removed account is signed out, a changed role or organisation applies at
+    once."""
+    who = st.session_state.get("actor")
+    if who is None:
+        return
+    now = registry.current_actor(who.username)
+    if now is None:
+        sign_out()
+        st.session_state["signed_out_why"] = (
+            "You were signed out: your account was deactivated or removed."
+        )
+    elif now != who:
+        st.session_state["actor"] = now
+
+
 def sign_in(registry, who: Actor) -> None:
     st.session_state["actor"] = who
     st.session_state["signed_out"] = False

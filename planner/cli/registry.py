@@ -156,26 +156,45 @@ def cmd_registry_approve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_users_add(args: argparse.Namespace) -> int:
+def _password(args: argparse.Namespace, command: str) -> str:
+    """The password from standard input (--password-stdin) or typed at the terminal."""
     import getpass
 
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    elif not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
         raise PlannerError(
             "No terminal to type the password in: give it on standard input with "
-            f"--password-stdin (for example: printf '%s\\n' \"$PASSWORD\" | planner users add "
-            f"{args.username} --role {args.role} --password-stdin)."
+            f"--password-stdin (for example: printf '%s\\n' \"$PASSWORD\" | planner users "
+            f"{command} --password-stdin)."
         )
-    else:
-        try:
-            password = getpass.getpass(f"Password for {args.username}: ")
-        except EOFError:
-            raise PlannerError("No password was typed: nothing was added.") from None
+    try:
+        return getpass.getpass(f"Password for {args.username}: ")
+    except EOFError:
+        raise PlannerError("No password was typed: nothing was changed.") from None
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    password = _password(args, f"add {args.username} --role {args.role}")
     registry = common.open_registry()
     actor = registry.add_user(common.cli_actor(), args.username, password, args.role, args.org)
     org = f" of organisation {actor.organisation_id}" if actor.organisation_id else ""
     print(f"Added {actor.role} {actor.username}{org}.")
+    return 0
+
+
+def cmd_users_active(args: argparse.Namespace) -> int:
+    registry = common.open_registry()
+    active = args.users_command == "activate"
+    registry.set_user_active(common.cli_actor(), args.username, active)
+    print(f"{'Activated' if active else 'Deactivated'} {args.username}.")
+    return 0
+
+
+def cmd_users_password(args: argparse.Namespace) -> int:
+    password = _password(args, f"password {args.username}")
+    common.open_registry().change_password(common.cli_actor(), args.username, password)
+    print(f"Set a new password for {args.username}; its sessions in the app have ended.")
     return 0
 
 
@@ -218,3 +237,16 @@ def add_parsers(sub) -> None:
     add.add_argument("--org", help="the provider's organisation (id or exact name)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.set_defaults(func=cmd_users_add)
+    for name, text in (
+        ("deactivate", "stop an account signing in (its sessions end at their next page)"),
+        ("activate", "let a deactivated account sign in again"),
+    ):
+        cmd = users_sub.add_parser(name, help=text)
+        cmd.add_argument("username")
+        cmd.set_defaults(func=cmd_users_active)
+    password = users_sub.add_parser("password", help="set a new password for an account")
+    password.add_argument("username")
+    password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    password.set_defaults(func=cmd_users_password)

@@ -161,6 +161,23 @@ with cache.shown_errors():
         hide_index=True,
         width="stretch",
     )
+    accounts = [u for u in users["username"].tolist() if u != who.username]
+    if accounts:
+        left, right = st.columns([3, 2])
+        chosen = left.selectbox("An account", accounts, key="account_pick")
+        active = bool(users.set_index("username").loc[chosen, "active"])
+        right.write("")
+        if right.button(
+            "Deactivate this account" if active else "Activate this account", key="account_active"
+        ):
+            try:
+                registry.set_user_active(who, chosen, not active)
+                st.session_state["admin_done"] = (
+                    f"{'Deactivated' if active else 'Activated'} {md(chosen)}."
+                )
+                st.rerun()
+            except PlannerError as exc:
+                st.error(str(exc))
     with st.form("add_user", clear_on_submit=True):
         a, b, c, d = st.columns(4)
         username = a.text_input("User name")
