@@ -48,5 +48,17 @@ def service_raw(org_ref: str = "org-a", ref: str = "svc-1", **overrides) -> dict
     return raw
 
 
-def provider(org_id: str, name: str = "prov") -> Actor:
-    return Actor(name, "provider", org_id)
+TEST_PASSWORD = "a long test password"
+
+
+def stored(registry, actor: Actor) -> Actor:
+    """``actor`` with an account in ``registry`` (the registry acts with the stored role and
+    organisation, never the caller's), added if missing."""
+    if registry.current_actor(actor.username) is None:
+        registry.add_user(SYSTEM, actor.username, TEST_PASSWORD, actor.role, actor.organisation_id)
+    return actor
+
+
+def provider(registry, org_id: str, name: str = "prov") -> Actor:
+    """A provider of ``org_id`` with its account."""
+    return stored(registry, Actor(name, "provider", org_id))

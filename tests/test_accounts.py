@@ -14,6 +14,7 @@ from planner.registry.auth import SYSTEM, Actor, AuthError, PermissionDenied
 from planner.registry.models import SignInFailure
 from planner.registry.users import MAX_FAILURES
 from planner.registry.validation import ValidationError
+from tests.registry_helpers import stored
 
 COMMISSIONER = Actor("comm", "commissioner")
 
@@ -21,6 +22,7 @@ COMMISSIONER = Actor("comm", "commissioner")
 @pytest.fixture
 def carol(registry):
     registry.add_user(SYSTEM, "carol", "carol's long password", "commissioner")
+    stored(registry, COMMISSIONER)
     return registry
 
 

@@ -23,13 +23,15 @@ from planner.registry.backup import (
     restore,
 )
 from planner.registry.service import Registry
-from tests.registry_helpers import org, service_raw
+from tests.registry_helpers import org, service_raw, stored
 
 COMMISSIONER = Actor("comm", "commissioner")
 
 
 def fill(registry) -> None:
+    stored(registry, COMMISSIONER)
     org_id = org(registry, "org-a", "Sutton Women's Aid")
+    registry.add_user(SYSTEM, "ada", "ada's long password", "provider", org_id)
     org(registry, "org-b")
     registry.create_service(SYSTEM, service_raw())
     gone = registry.create_service(SYSTEM, service_raw(ref="svc-gone", sites=[], contracts=[]))
@@ -39,7 +41,6 @@ def fill(registry) -> None:
         mine, service_raw(ref="svc-sent", name="Sutton outreach", sites=[], contracts=[])
     )
     registry.return_service(COMMISSIONER, sent["id"], "Add your hours.")
-    registry.add_user(SYSTEM, "ada", "ada's long password", "provider", org_id)
     registry.add_user(SYSTEM, "old", "old's long password", "viewer")
     registry.set_user_active(SYSTEM, "old", False)
     registry.request_account(

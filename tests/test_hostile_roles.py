@@ -3,14 +3,14 @@ cannot delete an approved service, and e-mail-length user names work on both dat
 
 import pytest
 
-from planner.registry.auth import SYSTEM, PermissionDenied
+from planner.registry.auth import SYSTEM, Actor, PermissionDenied
 from planner.registry.validation import ValidationError
 from tests.registry_helpers import org, provider, service_raw
 
 
 def test_only_a_commissioner_marks_demonstration_data(registry):
     org_id = org(registry, "org-a")
-    kim = provider(org_id)
+    kim = provider(registry, org_id)
     mine = registry.create_service(kim, service_raw(is_demo=True))
     assert mine["is_demo"] is False  # every export would otherwise call the registry fictional
     edited = registry.update_service(
@@ -31,7 +31,7 @@ def test_only_a_commissioner_marks_demonstration_data(registry):
 
 def test_a_provider_cannot_delete_an_approved_service(registry):
     org_id = org(registry, "org-a")
-    kim = provider(org_id)
+    kim = provider(registry, org_id)
     approved = registry.create_service(SYSTEM, service_raw())
     with pytest.raises(PermissionDenied) as caught:
         registry.delete_service(kim, approved["id"], expected_version=approved["version"])
@@ -60,3 +60,42 @@ def test_user_names_are_checked(registry, name, message):
         registry.add_user(SYSTEM, name, "a good long password", "viewer")
     assert message in str(caught.value)
     assert registry.users().empty
+
+
+def test_the_stored_account_decides_what_an_actor_may_do(registry):
+    """Issue 15: the service layer acts with the stored role and organisation, not the
+    caller's: an actor object claiming more than its account holds gets only its account's
+    rights; one whose account is gone or deactivated may do nothing."""
+    org_id = org(registry, "org-a")
+    other = org(registry, "org-b")
+    registry.add_user(SYSTEM, "vic", "vic's long password", "viewer")
+    # a viewer's session object dressed up as a provider of org-a
+    with pytest.raises(PermissionDenied, match="viewer account cannot"):
+        registry.create_service(Actor("vic", "provider", org_id), service_raw())
+    with pytest.raises(PermissionDenied):
+        registry.import_records(
+            Actor("vic", "provider", org_id), [], [("row 2", service_raw())], source="f"
+        )
+    # a provider claiming to be a commissioner: its service waits for approval, no demo mark
+    registry.add_user(SYSTEM, "kim", "kim's long password", "provider", org_id)
+    made = registry.create_service(
+        Actor("kim", "commissioner"), service_raw(is_demo=True, status="approved")
+    )
+    assert made["status"] == "submitted" and not made["is_demo"]
+    with pytest.raises(PermissionDenied):
+        registry.approve_service(Actor("kim", "commissioner"), made["id"])
+    # a provider claiming another organisation acts for its own only
+    with pytest.raises(PermissionDenied, match="only for its own organisation"):
+        registry.create_service(Actor("kim", "provider", other), service_raw("org-b", "s2"))
+    # no account, or a deactivated one: nothing
+    with pytest.raises(PermissionDenied, match="no active account"):
+        registry.save_organisation(Actor("ghost", "admin"), {"id": "x", "name": "X"})
+    registry.set_user_active(SYSTEM, "kim", False)
+    with pytest.raises(PermissionDenied, match="no active account"):
+        registry.update_service(
+            Actor("kim", "provider", org_id),
+            made["id"],
+            service_raw(),
+            expected_version=made["version"],
+        )
+    assert registry.get_service(made["id"])["version"] == made["version"]

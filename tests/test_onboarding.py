@@ -12,7 +12,7 @@ from planner.registry.onboarding import normalised_name, similar
 from planner.registry.template import template_bytes
 from planner.registry.validation import ValidationError
 from planner.registry.workbook import parse_workbook
-from tests.registry_helpers import org, service_raw
+from tests.registry_helpers import org, service_raw, stored
 
 COMMISSIONER = Actor("comm", "commissioner")
 REQUEST = {
@@ -27,6 +27,7 @@ REQUEST = {
 
 
 def test_a_charity_asks_a_commissioner_accepts_and_it_signs_in(registry):
+    stored(registry, COMMISSIONER)
     asked = registry.request_account(REQUEST)
     assert asked["status"] == "pending" and "password" not in str(asked)
     # before the decision, signing in says the request waits (not "wrong password")
@@ -50,6 +51,7 @@ def test_a_charity_asks_a_commissioner_accepts_and_it_signs_in(registry):
 
 
 def test_refusal_needs_a_note_and_the_charity_reads_it(registry):
+    stored(registry, COMMISSIONER)
     asked = registry.request_account(REQUEST)
     with pytest.raises(ValidationError, match="say why"):
         registry.decide_request(COMMISSIONER, asked["id"], accept=False)
@@ -63,6 +65,7 @@ def test_refusal_needs_a_note_and_the_charity_reads_it(registry):
 
 
 def test_bad_requests_name_every_field_and_store_nothing(registry):
+    stored(registry, COMMISSIONER)
     with pytest.raises(ValidationError) as caught:
         registry.request_account(
             {
@@ -102,6 +105,7 @@ def test_only_commissioners_read_and_decide_requests(registry):
 
 
 def test_a_request_like_a_registered_organisation_joins_it(registry):
+    stored(registry, COMMISSIONER)
     existing = registry.save_organisation(
         SYSTEM, {"id": "swa", "name": "Sutton Womens Aid Ltd", "charity_number": "1122 334"}
     )
@@ -116,7 +120,7 @@ def test_a_request_like_a_registered_organisation_joins_it(registry):
 
 def test_the_providers_own_template_needs_no_ids(registry, validation_ctx):
     org_id = org(registry, "org-a", "Sutton Women's Aid")
-    who = Actor("ada", "provider", org_id)
+    who = stored(registry, Actor("ada", "provider", org_id))
     orgs = registry.organisations()
     mine = orgs[orgs["id"] == org_id].iloc[0].to_dict()
     content = template_bytes(validation_ctx.vocab, validation_ctx.area_set, mine)
@@ -157,8 +161,9 @@ def test_the_providers_own_template_needs_no_ids(registry, validation_ctx):
 
 
 def test_a_returned_submission_carries_its_note_until_approved(registry):
+    stored(registry, COMMISSIONER)
     org_id = org(registry, "org-a")
-    mine = Actor("p", "provider", org_id)
+    mine = stored(registry, Actor("p", "provider", org_id))
     made = registry.create_service(mine, service_raw())
     assert made["status"] == "submitted"
     with pytest.raises(ValidationError, match="say what the provider should change"):

@@ -10,7 +10,7 @@ from planner.registry.auth import PUBLIC, SYSTEM, Actor, AuthError, PermissionDe
 from planner.registry.db import schema_revision
 from planner.registry.service import ConflictError, NotFoundError
 from planner.registry.validation import ValidationError
-from tests.registry_helpers import org, provider, service_raw
+from tests.registry_helpers import org, provider, service_raw, stored
 
 
 def test_migrations_create_every_table_at_head(registry):
@@ -70,26 +70,29 @@ def test_create_read_and_tables(registry):
 
 def test_provider_edits_only_its_own_organisation(registry):
     a, b = org(registry, "org-a"), org(registry, "org-b")
-    mine = registry.create_service(provider(a), service_raw("org-a", "mine"))
+    mine = registry.create_service(provider(registry, a), service_raw("org-a", "mine"))
     assert mine["status"] == "submitted"  # waits for a commissioner
     theirs = registry.create_service(SYSTEM, service_raw("org-b", "theirs"))
     with pytest.raises(PermissionDenied, match="only for its own organisation"):
         registry.update_service(
-            provider(a),
+            provider(registry, a),
             theirs["id"],
             service_raw("org-b", "theirs", name="Hijacked"),
             expected_version=theirs["version"],
         )
     with pytest.raises(PermissionDenied, match="only for its own organisation"):
-        registry.create_service(provider(a), service_raw("org-b", "sneaky"))
+        registry.create_service(provider(registry, a), service_raw("org-b", "sneaky"))
     with pytest.raises(PermissionDenied, match="only for its own organisation"):
         registry.update_service(
-            provider(a), mine["id"], service_raw("org-b", "mine"), expected_version=mine["version"]
+            provider(registry, a),
+            mine["id"],
+            service_raw("org-b", "mine"),
+            expected_version=mine["version"],
         )
     with pytest.raises(PermissionDenied):
-        registry.delete_service(provider(a), theirs["id"], expected_version=1)
+        registry.delete_service(provider(registry, a), theirs["id"], expected_version=1)
     with pytest.raises(PermissionDenied, match="commissioner"):
-        registry.approve_service(provider(a), mine["id"])
+        registry.approve_service(provider(registry, a), mine["id"])
     with pytest.raises(PermissionDenied):
         registry.create_service(PUBLIC, service_raw("org-a", "viewer"))
     assert registry.get_service(theirs["id"])["name"] == "Service theirs"
@@ -98,14 +101,14 @@ def test_provider_edits_only_its_own_organisation(registry):
 
 def test_only_approved_services_count_in_analysis(registry):
     a = org(registry, "org-a")
-    submitted = registry.create_service(provider(a), service_raw())
+    submitted = registry.create_service(provider(registry, a), service_raw())
     assert registry.tables().services.empty
     registry.approve_service(SYSTEM, submitted["id"])
     assert list(registry.tables().services["service_id"]) == [submitted["id"]]
     # a provider's later edit goes back for approval
     current = registry.get_service(submitted["id"])
     registry.update_service(
-        provider(a),
+        provider(registry, a),
         submitted["id"],
         service_raw(capacity_per_year=10),
         expected_version=current["version"],
@@ -125,7 +128,7 @@ def test_stale_edit_is_refused_and_nothing_is_lost(registry):
         match=r"The service .Service svc-1. was changed by system .* \(version 1, now 2\)",
     ):
         registry.update_service(
-            Actor("bob", "commissioner"),
+            stored(registry, Actor("bob", "commissioner")),
             first["id"],
             service_raw(capacity_per_year=999),
             expected_version=v,
@@ -251,7 +254,7 @@ def test_users_passwords_and_roles(registry):
     with pytest.raises(AuthError, match="at least 10"):
         registry.add_user(SYSTEM, "y", "short", "viewer")
     with pytest.raises(PermissionDenied):
-        registry.add_user(provider(a), "z", "long enough password", "admin")
+        registry.add_user(Actor("pat", "provider", a), "z", "long enough password", "admin")
     stored = registry.users().set_index("username")
     assert set(stored.index) == {"carol", "pat"}
     with registry.session() as s:

@@ -25,13 +25,13 @@ def cli_actor():
     """The CLI acts as an administrator, named ``cli:<login>`` in the audit history."""
     import getpass
 
-    from planner.registry.auth import Actor
+    from planner.registry.auth import OPERATOR_PREFIX, Actor
 
     try:
         who = getpass.getuser()
     except (KeyError, OSError):
         who = "unknown"
-    return Actor(f"{CLI_ACTOR_NAME}:{who}", "admin")
+    return Actor(f"{OPERATOR_PREFIX}{who}", "admin")
 
 
 def need_key(data, text: str) -> str:

@@ -38,6 +38,10 @@ class Actor:
 
 
 SYSTEM = Actor("system", "admin")
+OPERATOR_PREFIX = "cli:"
+"""Actors named ``system`` or ``cli:<login>`` are the operator of the process (the CLI, the
+loaders): they act as given. Every other actor acts with its stored account's role and
+organisation (see ``RegistryBase.verified``)."""
 PUBLIC = Actor("public", "viewer")
 
 

@@ -3,6 +3,7 @@ version checks and the errors and results its operations return."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from planner.errors import PlannerError
-from planner.registry.auth import Actor, PermissionDenied
+from planner.registry.auth import OPERATOR_PREFIX, SYSTEM, Actor, PermissionDenied
 from planner.registry.db import (
     DatabaseError,
     check_database,
@@ -18,7 +19,7 @@ from planner.registry.db import (
     migrate,
     session_factory,
 )
-from planner.registry.models import AuditEvent, Contract, Service, Site, utcnow
+from planner.registry.models import AuditEvent, Contract, Service, Site, User, utcnow
 from planner.registry.validation import (
     FieldProblem,
     ValidationContext,
@@ -96,6 +97,21 @@ class RegistryBase:
         return self._sessions()
 
     # --- helpers the operations share ---------------------------------------------------------
+
+    def verified(self, actor: Actor) -> Actor:
+        """The actor with its stored account's role and organisation, not the caller's: an
+        actor whose account is gone or deactivated may do nothing. The process operator
+        (``system``, ``cli:<login>``) acts as given."""
+        if actor.username == SYSTEM.username or actor.username.startswith(OPERATOR_PREFIX):
+            return actor
+        with self.session() as s:
+            user = s.scalars(select(User).where(User.username == actor.username)).first()
+        if user is None or not user.active:
+            raise PermissionDenied(
+                f"{actor.username} has no active account in the planner: sign in again, or ask "
+                "an administrator."
+            )
+        return Actor(user.username, user.role, user.organisation_id)
 
     @staticmethod
     def audit(
@@ -180,6 +196,17 @@ class RegistryBase:
         if actor.manages:
             return requested or default
         return "draft" if requested == "draft" else "submitted"
+
+
+def acting(method):
+    """A registry operation whose first argument is the actor: it acts with the actor's
+    stored role and organisation (:meth:`RegistryBase.verified`)."""
+
+    @functools.wraps(method)
+    def wrapper(self, actor: Actor, *args, **kwargs):
+        return method(self, self.verified(actor), *args, **kwargs)
+
+    return wrapper
 
 
 BUSY_WORDS = ("database is locked", "deadlock detected", "could not serialize", "lock timeout")

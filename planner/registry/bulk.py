@@ -10,13 +10,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
-from planner.registry.auth import Actor
+from planner.registry.auth import Actor, PermissionDenied
 from planner.registry.base import (
     _SERVICE_LOAD,
     ConflictError,
     ImportResult,
     RegistryBase,
     RowProblem,
+    acting,
     busy_conflict,
     contended,
     with_ids,
@@ -39,6 +40,7 @@ Rows = list[tuple[str, dict]]
 
 
 class BulkImport(RegistryBase):
+    @acting
     def import_records(
         self,
         actor: Actor,
@@ -52,6 +54,8 @@ class BulkImport(RegistryBase):
         Each item is ``(where, raw)``; ``where`` ("Services row 7") labels its problems. Every
         problem in the file is reported before anything is written.
         """
+        if not actor.manages and (actor.role != "provider" or not actor.organisation_id):
+            raise PermissionDenied(f"A {actor.role} account cannot import services.")
         problems: list[RowProblem] = []
         organisations, services = list(organisations), list(services)
         services = self._own_organisation(actor, organisations, services)

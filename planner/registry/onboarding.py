@@ -18,7 +18,7 @@ import uuid
 from sqlalchemy import func, select
 
 from planner.registry.auth import Actor, AuthError, hash_password, verify_password
-from planner.registry.base import NotFoundError, RegistryBase, check_version
+from planner.registry.base import NotFoundError, RegistryBase, acting, check_version
 from planner.registry.checks import EMAIL, Checker, FieldProblem, ValidationError
 from planner.registry.models import AccountRequest, Organisation, User, utcnow
 from planner.registry.records import organisation_snapshot, service_snapshot
@@ -117,6 +117,7 @@ class Onboarding(RegistryBase):
             )
             return _request_snapshot(request)
 
+    @acting
     def account_requests(self, actor: Actor, *, status: str | None = "pending") -> list[dict]:
         """Requests (newest first), each with the registered organisations it may duplicate
         (same charity number, or a similar name): commissioners only."""
@@ -138,6 +139,7 @@ class Onboarding(RegistryBase):
                 out.append({**_request_snapshot(r), "similar_organisations": matches})
             return out
 
+    @acting
     def decide_request(
         self,
         actor: Actor,
@@ -270,6 +272,7 @@ class Onboarding(RegistryBase):
 
     # --- returning a submission ---------------------------------------------------------------
 
+    @acting
     def return_service(
         self, actor: Actor, service_id: str, note: str, *, expected_version: int | None = None
     ) -> dict:

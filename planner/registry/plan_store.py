@@ -63,6 +63,7 @@ def _snapshot(plan: Plan) -> dict:
 
 
 def create_plan(registry: Registry, actor: Actor, name: str, notes: str | None = None) -> dict:
+    actor = registry.verified(actor)
     registry.require_manager(actor, "create plans")
     if not name or not name.strip():
         raise ValidationError([FieldProblem("name", "is required")])
@@ -228,6 +229,7 @@ def add_lot(
     *,
     expected_version: int | None = None,
 ) -> dict:
+    actor = registry.verified(actor)
     registry.require_manager(actor, "change plans")
     lot = validate_lot(registry, raw)
     with registry.session() as s, s.begin():
@@ -251,6 +253,7 @@ def update_plan(
     remove_lot: str | None = None,
     expected_version: int | None = None,
 ) -> dict:
+    actor = registry.verified(actor)
     registry.require_manager(actor, "change plans")
     if status not in (None, "draft", "agreed"):
         raise ValidationError([FieldProblem("status", "draft or agreed")])

@@ -26,6 +26,7 @@ from planner.registry.base import (  # noqa: F401  (re-exported)
     ImportResult,
     NotFoundError,
     RowProblem,
+    acting,
     busy_conflict,
     check_version,
     contended,
@@ -61,6 +62,7 @@ class Registry(BulkImport, UserAccounts, Onboarding):
 
     # --- organisations ------------------------------------------------------------------------
 
+    @acting
     def save_organisation(
         self, actor: Actor, raw: dict, *, expected_version: int | None = None
     ) -> dict:
@@ -108,6 +110,7 @@ class Registry(BulkImport, UserAccounts, Onboarding):
 
     # --- services -----------------------------------------------------------------------------
 
+    @acting
     def create_service(self, actor: Actor, raw: dict) -> dict:
         """Register a new service. A provider's goes to `submitted` for approval."""
         record = self._validated(raw)
@@ -136,6 +139,7 @@ class Registry(BulkImport, UserAccounts, Onboarding):
             self.audit(s, actor, "service", service.id, "create", None, after)
         return self.get_service(record["id"])
 
+    @acting
     def update_service(
         self, actor: Actor, service_id: str, raw: dict, *, expected_version: int
     ) -> dict:
@@ -171,6 +175,7 @@ class Registry(BulkImport, UserAccounts, Onboarding):
             raise busy_conflict(f"Service {service_id}") from exc
         return self.get_service(service_id)
 
+    @acting
     def set_status(
         self,
         actor: Actor,
@@ -214,6 +219,7 @@ class Registry(BulkImport, UserAccounts, Onboarding):
     def approve_service(self, actor: Actor, service_id: str, **kwargs) -> dict:
         return self.set_status(actor, service_id, "approved", **kwargs)
 
+    @acting
     def delete_service(self, actor: Actor, service_id: str, *, expected_version: int) -> None:
         """Soft delete: the service leaves every view and analysis but stays restorable."""
         with self.session() as s, s.begin():
@@ -230,6 +236,7 @@ class Registry(BulkImport, UserAccounts, Onboarding):
             service.updated_at, service.updated_by = utcnow(), actor.username
             self.audit(s, actor, "service", service_id, "delete", before, None)
 
+    @acting
     def restore_service(self, actor: Actor, service_id: str, event_id: int) -> dict:
         """Bring back the service as it was after (or, for a delete, before) an audit event."""
         self.require_manager(actor, "restore earlier versions")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from planner.registry.auth import ROLES, Actor, AuthError, hash_password, verify_password
-from planner.registry.base import RegistryBase
+from planner.registry.base import RegistryBase, acting
 from planner.registry.checks import unprintable
 from planner.registry.models import (
     USER_NAME_LENGTH,
@@ -49,6 +49,7 @@ def _locked(until: dt.datetime) -> str:
 
 
 class UserAccounts(RegistryBase):
+    @acting
     def add_user(
         self,
         actor: Actor,
@@ -157,6 +158,7 @@ class UserAccounts(RegistryBase):
             return None
         return Actor(user.username, user.role, user.organisation_id)
 
+    @acting
     def set_user_active(self, actor: Actor, username: str, active: bool) -> None:
         """Deactivate (or activate again) an account: commissioners and administrators,
         never their own. A deactivated account cannot sign in, and its open sessions end at
@@ -180,6 +182,7 @@ class UserAccounts(RegistryBase):
                 {"username": user.username, "active": user.active},
             )
 
+    @acting
     def change_password(
         self, actor: Actor, username: str, new: str, *, current: str | None = None
     ) -> None:
