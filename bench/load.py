@@ -83,7 +83,7 @@ def writers(registry: Registry, n: int, m: int) -> dict:
     service_id = registry.create_service(SYSTEM, dict(SERVICE))["id"]
 
     def add_one() -> None:
-        current = registry.get_service(service_id)
+        current = registry.get_service(service_id, actor=SYSTEM)
         raw = {**SERVICE, "capacity_per_year": current["capacity_per_year"] + 1}
         registry.update_service(SYSTEM, service_id, raw, expected_version=current["version"])
 
@@ -98,7 +98,7 @@ def writers(registry: Registry, n: int, m: int) -> dict:
                 counts[result] += 1
 
     seconds = race(n, write)
-    final = registry.get_service(service_id)["capacity_per_year"]
+    final = registry.get_service(service_id, actor=SYSTEM)["capacity_per_year"]
     return {**summary(counts), "seconds": seconds, "lost": counts["success"] - final}
 
 
@@ -117,7 +117,10 @@ def imports(registry: Registry, k: int, services: int = 20) -> dict:
             counts[result] += 1
 
     race(k, run)
-    return {**summary(counts), "services stored": len(registry.services(statuses=None))}
+    return {
+        **summary(counts),
+        "services stored": len(registry.services(statuses=None, actor=SYSTEM)),
+    }
 
 
 def run(name: str, url: str, args) -> None:

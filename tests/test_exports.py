@@ -63,7 +63,7 @@ def world(tmp_path_factory, data_dir, validation_ctx):
     data = load_planner_data(load_settings({"PLANNER_DATA_DIR": str(data_dir)}))
     load_demo(registry, data.boundaries, today=AS_OF)
     # a provider's hostile text must stay text in every export
-    record = registry.services()[0]
+    record = registry.services(actor=SYSTEM)[0]
     from planner.registry.records import snapshot_to_raw
 
     raw = snapshot_to_raw(record)

@@ -18,7 +18,7 @@ from tests.registry_helpers import org, service_raw
 
 def snapshot(registry) -> tuple:
     return (
-        sorted(r["id"] for r in registry.services(statuses=None)),
+        sorted(r["id"] for r in registry.services(statuses=None, actor=SYSTEM)),
         sorted(registry.organisations()["id"]),
     )
 

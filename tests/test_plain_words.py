@@ -59,6 +59,7 @@ def codes() -> dict[str, str]:
     # flag kinds that are not plain words ("duplication" and "overlap" are)
     found.update({kind: FLAG_WORDS[kind] for kind in FLAG_KINDS if "_" in kind})
     found.update({name: "a heading in words" for name in FIELD_NAMES})
+    found.update({"add_lot": "lot added"})  # a history action
     return found
 
 

@@ -255,8 +255,8 @@ def test_scope_is_stored_migrated_and_exported(registry, validation_ctx):
     url = registry.engine.url.render_as_string(False)
     migrate(registry.engine, "0004", down=True)
     again = Registry.open(validation_ctx, url)
-    assert again.get_service(national["id"])["scope"] == "area_set"
-    assert again.get_service(local["id"])["scope"] == "local"
+    assert again.get_service(national["id"], actor=SYSTEM)["scope"] == "area_set"
+    assert again.get_service(local["id"], actor=SYSTEM)["scope"] == "local"
     again.engine.dispose()
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from planner.analysis import Analysis, analyse_registry, demand_for
 from planner.datasets import PlannerData, load_planner_data, load_small_areas
 from planner.errors import PlannerError
+from planner.registry.auth import Actor
 from planner.registry.service import Registry
 from planner.settings import load_settings
 from planner.sources.boundaries import load_lsoa_boundaries, map_layer
@@ -139,30 +140,34 @@ def map_description(key: tuple, build: Callable) -> dict:
     return _map_description((data_key(), db_key(), *key), build)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _services(data: str, database: str, full_stamp: int, statuses: tuple | None) -> list[dict]:
-    return _registry(data, database).services(statuses=list(statuses) if statuses else None)
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _services(
+    data: str, database: str, full_stamp: int, statuses: tuple | None, who: Actor
+) -> list[dict]:
+    return _registry(data, database).services(
+        statuses=list(statuses) if statuses else None, actor=who
+    )
 
 
-def services(statuses: list[str] | None = None) -> list[dict]:
-    """The registry's service records (shared: do not modify), read again only after a
-    change to the registry."""
+def services(statuses: list[str] | None, who: Actor) -> list[dict]:
+    """The registry's service records as ``who`` may see them (shared: do not modify), read
+    again only after a change to the registry."""
     full = registry().stamp()
-    return _services(data_key(), db_key(), full, tuple(statuses) if statuses else None)
+    return _services(data_key(), db_key(), full, tuple(statuses) if statuses else None, who)
 
 
 EVERY_STATUS = ("approved", "submitted", "draft", "archived")
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _oruk(data: str, database: str, full_stamp: int) -> tuple[str, list]:
+def _oruk(data: str, database: str, full_stamp: int, who: Actor) -> tuple[str, list]:
     import json
 
     from planner.registry.oruk_export import oruk_export
 
     reg = _registry(data, database)
     payload, problems = oruk_export(
-        _services(data, database, full_stamp, EVERY_STATUS),  # the Services page's records
+        _services(data, database, full_stamp, EVERY_STATUS, who),  # the Services page's
         reg.organisations().to_dict("records"),
         reg.context,
         _planner_data(data).assumptions,
@@ -170,9 +175,10 @@ def _oruk(data: str, database: str, full_stamp: int) -> tuple[str, list]:
     return json.dumps(payload, indent=1), problems
 
 
-def oruk_json() -> tuple[str, list]:
-    """The whole registry as Open Referral UK JSON and the problems that stop it."""
-    return _oruk(data_key(), db_key(), registry().stamp())
+def oruk_json(who: Actor) -> tuple[str, list]:
+    """The registry as ``who`` may see it, as Open Referral UK JSON, and the problems that
+    stop it."""
+    return _oruk(data_key(), db_key(), registry().stamp(), who)
 
 
 def stamp() -> int:

@@ -60,7 +60,16 @@ ACTIONS = {
     "restore": "restored",
     "accept": "accepted",
     "refuse": "refused",
+    "add_lot": "lot added",
+    "password": "password changed",
+    "activate": "activated",
+    "deactivate": "deactivated",
 }
+
+
+def action(key: str) -> str:
+    """A history entry's action in words (an unknown one with its underscores as spaces)."""
+    return ACTIONS.get(key, humanise(key).lower())
 ENTITIES = {
     "service": "Service",
     "organisation": "Organisation",

@@ -16,13 +16,13 @@ def cmd_registry_init(args: argparse.Namespace) -> int:
 
     registry = common.open_registry()
     url = registry.engine.url.render_as_string(hide_password=True)
-    count = len(registry.services())
+    count = len(registry.services(actor=common.cli_actor()))
     print(f"Registry ready at {url} ({count} services).")
     if args.demo and count == 0:
         areas = load_area_boundaries(common.settings().data_dir, registry.context.area_set)
         result = load_demo(registry, areas)
         print(f"Loaded the demonstration registry (fictional providers): {result}.")
-    if registry.users().empty:
+    if registry.users(actor=common.cli_actor()).empty:
         print(
             "No user accounts yet: add one with "
             "`.venv/bin/planner users add NAME --role commissioner` to sign in to the app."
@@ -113,7 +113,7 @@ def cmd_registry_export(args: argparse.Namespace) -> int:
         raise PlannerError(
             f"--status {', '.join(unknown)}: not a status; accepted: {', '.join(accepted)}"
         )
-    records = registry.services(statuses=statuses)
+    records = registry.services(statuses=statuses, actor=common.cli_actor())
     orgs = registry.organisations().to_dict("records")
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.format == "xlsx":

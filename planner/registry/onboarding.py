@@ -295,7 +295,7 @@ class Onboarding(RegistryBase):
             self.audit(
                 s, actor, "service", service_id, "return", before, service_snapshot(service), note
             )
-        return self.get_service(service_id)
+        return self.get_service(service_id, actor=actor)
 
 
 def _request_snapshot(r: AccountRequest) -> dict:

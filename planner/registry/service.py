@@ -19,7 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
 from planner.coverage.inputs import RegistryTables
-from planner.registry.auth import Actor, PermissionDenied
+from planner.registry.auth import PUBLIC, SYSTEM, Actor, PermissionDenied
 from planner.registry.base import (  # noqa: F401  (re-exported)
     _SERVICE_LOAD,
     ConflictError,
@@ -137,7 +137,7 @@ class Registry(BulkImport, UserAccounts, Onboarding):
             s.flush()
             after = service_snapshot(service)
             self.audit(s, actor, "service", service.id, "create", None, after)
-        return self.get_service(record["id"])
+        return self.get_service(record["id"], actor=SYSTEM)
 
     @acting
     def update_service(
@@ -173,7 +173,7 @@ class Registry(BulkImport, UserAccounts, Onboarding):
             if not (contended(exc) or isinstance(exc, PoolTimeout)):
                 raise
             raise busy_conflict(f"Service {service_id}") from exc
-        return self.get_service(service_id)
+        return self.get_service(service_id, actor=SYSTEM)
 
     @acting
     def set_status(
@@ -214,7 +214,7 @@ class Registry(BulkImport, UserAccounts, Onboarding):
                 service_snapshot(service),
                 note,
             )
-        return self.get_service(service_id)
+        return self.get_service(service_id, actor=SYSTEM)
 
     def approve_service(self, actor: Actor, service_id: str, **kwargs) -> dict:
         return self.set_status(actor, service_id, "approved", **kwargs)
@@ -261,49 +261,51 @@ class Registry(BulkImport, UserAccounts, Onboarding):
                 service_snapshot(service),
                 note=f"restored from history entry {event_id}",
             )
-        return self.get_service(service_id)
+        return self.get_service(service_id, actor=SYSTEM)
 
-    def get_service(self, service_id: str) -> dict:
+    def get_service(self, service_id: str, *, actor: Actor = PUBLIC) -> dict:
+        """One service as ``actor`` may see it (see :meth:`services`); NotFoundError when it
+        may not see it at all."""
+        reader = self._reader(actor)
         with self.session() as s:
             service = self._service(s, service_id)
-            return {
-                **service_snapshot(service),
-                "organisation_name": service.organisation.name,
-                "charity_number": service.organisation.charity_number,
-                "review_note": service.review_note,
-                "version": service.version,
-                "updated_at": service.updated_at,
-                "updated_by": service.updated_by,
-            }
+            record = _full_record(service)
+        shown = _as_seen_by(reader, [record])
+        if not shown:
+            raise NotFoundError(f"No service with id {service_id}.")
+        return shown[0]
 
     def services(
-        self, *, statuses: Sequence[str] | None = None, organisation_id: str | None = None
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        organisation_id: str | None = None,
+        actor: Actor = PUBLIC,
     ) -> list[dict]:
-        """Canonical records of the services (not deleted), newest schema, sorted by name."""
+        """The services (not deleted) as ``actor`` may see them, sorted by name.
+
+        The public and viewers see approved services only, with confidential sites as their
+        borough and no contracts, notes or editors; a provider sees that of other
+        organisations and everything of its own; commissioners, administrators and the
+        process operator see everything. Without an actor, a read is the public's."""
+        reader = self._reader(actor)
         with self.session() as s:
             query = select(Service).where(Service.deleted_at.is_(None)).options(*_SERVICE_LOAD)
             if statuses:
                 query = query.where(Service.status.in_(list(statuses)))
             if organisation_id:
                 query = query.where(Service.organisation_id == organisation_id)
-            rows = s.scalars(query).all()
-            out = [
-                {
-                    **service_snapshot(x),
-                    "organisation_name": x.organisation.name,
-                    "charity_number": x.organisation.charity_number,
-                    "review_note": x.review_note,
-                    "version": x.version,
-                    "updated_at": x.updated_at,
-                    "updated_by": x.updated_by,
-                }
-                for x in rows
-            ]
+            out = [_full_record(x) for x in s.scalars(query).all()]
+        out = _as_seen_by(reader, out)
         return sorted(out, key=lambda r: (r["name"].casefold(), r["id"]))
+
+    def _reader(self, actor: Actor) -> Actor:
+        """Who reads: the public as itself, anyone else as their stored account."""
+        return PUBLIC if actor == PUBLIC else self.verified(actor)
 
     def duplicates_of(self, record: dict) -> list[dict]:
         """Registered services (approved or waiting) that ``record`` may duplicate."""
-        others = self.services(statuses=["approved", "submitted"])
+        others = self.services(statuses=["approved", "submitted"], actor=SYSTEM)
         numbers = {r["organisation_id"]: r.get("charity_number") for r in others}
         with self.session() as s:
             org = s.get(Organisation, record.get("organisation_id") or "")
@@ -313,13 +315,15 @@ class Registry(BulkImport, UserAccounts, Onboarding):
 
     def last_approved(self, service_id: str) -> dict | None:
         """The service as it was when last approved (from its history), or None."""
-        for event in reversed(self.history(service_id)):
+        for event in reversed(self.history(service_id, actor=SYSTEM)):
             after = event["after"]
             if after and after.get("status") == "approved":
                 return after
         return None
 
-    def history(self, entity_id: str) -> list[dict]:
+    def history(self, entity_id: str, *, actor: Actor = PUBLIC) -> list[dict]:
+        """An entity's audit entries with their full snapshots: commissioners only."""
+        self.require_manager(self._reader(actor), "read the history")
         with self.session() as s:
             events = s.scalars(
                 select(AuditEvent).where(AuditEvent.entity_id == entity_id).order_by(AuditEvent.id)
@@ -351,7 +355,8 @@ class Registry(BulkImport, UserAccounts, Onboarding):
         with self.session() as s:
             return int(s.scalar(query) or 0)
 
-    def audit_log(self, *, limit: int = 200) -> pd.DataFrame:
+    def audit_log(self, *, limit: int = 200, actor: Actor = PUBLIC) -> pd.DataFrame:
+        self.require_manager(self._reader(actor), "read the history")
         with self.session() as s:
             events = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit))
             return pd.DataFrame(
@@ -377,4 +382,43 @@ class Registry(BulkImport, UserAccounts, Onboarding):
 
         Confidential sites carry their area only: no name, postcode or coordinates.
         """
-        return RegistryTables.from_records(self.services(statuses=statuses))
+        # the analysis reads every approved service; the tables carry confidential sites
+        # only as their area
+        return RegistryTables.from_records(self.services(statuses=statuses, actor=SYSTEM))
+
+
+def _full_record(service: Service) -> dict:
+    return {
+        **service_snapshot(service),
+        "organisation_name": service.organisation.name,
+        "charity_number": service.organisation.charity_number,
+        "review_note": service.review_note,
+        "version": service.version,
+        "updated_at": service.updated_at,
+        "updated_by": service.updated_by,
+    }
+
+
+def _as_seen_by(reader: Actor, records: list[dict]) -> list[dict]:
+    """The records ``reader`` may see, each with only what it may see (the rules in
+    :meth:`Registry.services`)."""
+    from planner.coverage.inputs import public_site
+
+    if reader.manages:
+        return records
+    own = reader.organisation_id if reader.role == "provider" else None
+    out = []
+    for record in records:
+        if own is not None and record["organisation_id"] == own:
+            out.append(record)
+        elif record["status"] == "approved":
+            out.append(
+                {
+                    **record,
+                    "sites": [public_site(x) for x in record["sites"]],
+                    "contracts": [],
+                    "review_note": None,
+                    "updated_by": None,
+                }
+            )
+    return out

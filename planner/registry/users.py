@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from planner.registry.auth import ROLES, Actor, AuthError, hash_password, verify_password
+from planner.registry.auth import PUBLIC, ROLES, Actor, AuthError, hash_password, verify_password
 from planner.registry.base import RegistryBase, acting
 from planner.registry.checks import unprintable
 from planner.registry.models import (
@@ -240,7 +240,10 @@ class UserAccounts(RegistryBase):
             return None
         return Actor(user.username, user.role, user.organisation_id)
 
-    def users(self) -> pd.DataFrame:
+    def users(self, *, actor: Actor = PUBLIC) -> pd.DataFrame:
+        """The accounts: commissioners and administrators only."""
+        reader = PUBLIC if actor == PUBLIC else self.verified(actor)
+        self.require_manager(reader, "list the accounts")
         with self.session() as s:
             rows = s.scalars(select(User).order_by(User.username)).all()
             return pd.DataFrame(

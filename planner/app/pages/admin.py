@@ -102,7 +102,7 @@ with cache.shown_errors():
                         st.error(str(exc))
 
     st.subheader("Submissions waiting for approval")
-    waiting = registry.services(statuses=["submitted"])
+    waiting = registry.services(statuses=["submitted"], actor=who)
     if not waiting:
         st.write("Nothing is waiting.")
     for record in waiting:
@@ -147,7 +147,7 @@ with cache.shown_errors():
     st.subheader("Users")
     orgs = registry.organisations()
     org_names = dict(zip(orgs["id"], orgs["name"], strict=True))
-    users = registry.users()
+    users = registry.users(actor=who)
     st.dataframe(
         [
             {
@@ -198,10 +198,10 @@ with cache.shown_errors():
     st.subheader("History")
     names = {
         **org_names,
-        **{r["id"]: r["name"] for r in cache.services(list(cache.EVERY_STATUS))},
+        **{r["id"]: r["name"] for r in cache.services(list(cache.EVERY_STATUS), who)},
         **{p["id"]: p["name"] for p in plan_store.list_plans(registry)},
     }
-    log = registry.audit_log(limit=100)
+    log = registry.audit_log(limit=100, actor=who)
     st.dataframe(
         [
             {
@@ -209,25 +209,25 @@ with cache.shown_errors():
                 "Who": e["actor"],
                 "What": words.ENTITIES.get(e["entity"], e["entity"]),
                 "Name": names.get(e["entity_id"], e["entity_id"]),
-                "Action": words.ACTIONS.get(e["action"], e["action"]),
-                "Note": e["note"] or "",
+                "Action": words.action(e["action"]),
+                "Note": e["note"] if isinstance(e["note"], str) else "",
             }
             for e in log.to_dict("records")
         ],
         hide_index=True,
         width="stretch",
     )
-    services = {r["name"]: r["id"] for r in registry.services()}
+    services = {r["name"]: r["id"] for r in registry.services(actor=who)}
     if services:
         name = st.selectbox("A service's history", list(services))
-        history = registry.history(services[name])
+        history = registry.history(services[name], actor=who)
         st.dataframe(
             [
                 {
                     "Entry": h["id"],
                     "When": h["at"].strftime("%d %b %Y %H:%M"),
                     "Who": h["actor"],
-                    "Action": words.ACTIONS.get(h["action"], h["action"]),
+                    "Action": words.action(h["action"]),
                     "Note": h["note"] or "",
                 }
                 for h in history

@@ -19,7 +19,7 @@ with cache.shown_errors():
     components.demo_banner(analysis)
     vocab, areas = registry.context.vocab, data.area_set
     statuses = list(cache.EVERY_STATUS) if who.manages else None
-    records = cache.services(statuses)
+    records = cache.services(statuses, who)
     if who.role == "provider":
         records = [
             r
@@ -106,7 +106,7 @@ with cache.shown_errors():
             st.session_state["edit_service"] = record["id"]
     st.divider()
     editing = st.session_state.get("edit_service")
-    current = registry.get_service(editing) if editing else None
+    current = registry.get_service(editing, actor=who) if editing else None
     forms.service_form(registry, who, current)
     st.divider()
     st.subheader("Excel and Open Referral UK")
@@ -160,7 +160,7 @@ with cache.shown_errors():
         # made and checked against the ORUK schema on request (seconds for a large registry;
         # kept until the registry changes)
         with st.spinner("Writing and checking Open Referral UK…"):
-            payload, problems = cache.oruk_json()
+            payload, problems = cache.oruk_json(who)
         if problems:
             st.error(
                 "The registry does not yet make valid Open Referral UK: "
