@@ -234,3 +234,28 @@ def world(tmp_path_factory, data_dir, validation_ctx):
     registry.add_user(SYSTEM, "carol", "commissioner password", "commissioner")
     registry.add_user(SYSTEM, "kim", "provider password!", "provider", kestrel)
     return {"url": url, "registry": registry, "kestrel": kestrel, "folder": folder}
+
+
+@pytest.fixture
+def app(world, monkeypatch):
+    """Open the app (as ``actor``, on ``page``) against the ``world`` registry in AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    from planner.registry.auth import Actor
+
+    app_file = str(Path(__file__).resolve().parents[1] / "planner" / "app" / "app.py")
+
+    monkeypatch.setenv("DATABASE_URL", world["url"])
+    monkeypatch.setenv("XDG_DATA_HOME", str(world["folder"] / "xdg"))
+
+    def open_page(page: str | None = None, actor: Actor | None = None) -> AppTest:
+        at = AppTest.from_file(app_file, default_timeout=180)
+        if actor:
+            at.session_state["actor"] = actor
+        at.run()
+        if page:
+            at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return open_page

@@ -4,28 +4,8 @@ returning with a note the provider sees."""
 
 from __future__ import annotations
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
 from planner.registry.auth import SYSTEM, Actor
-from tests.test_app_pages import APP, CAROL, text_of
-
-
-@pytest.fixture
-def app(world, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", world["url"])
-    monkeypatch.setenv("XDG_DATA_HOME", str(world["folder"] / "xdg"))
-
-    def open_page(page: str, actor: Actor | None = None) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=180)
-        if actor:
-            at.session_state["actor"] = actor
-        at.run()
-        at.switch_page(f"pages/{page}.py").run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return open_page
+from tests.test_app_pages import CAROL, text_of
 
 
 def field(at, label: str):

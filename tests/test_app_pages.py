@@ -4,7 +4,6 @@ demonstration registry in a temporary database."""
 import datetime as dt
 import tomllib
 
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -13,24 +12,6 @@ from planner.settings import REPO_ROOT, edited_assumptions_file
 
 APP = str(REPO_ROOT / "planner" / "app" / "app.py")
 TODAY = dt.date.today()
-
-
-@pytest.fixture
-def app(world, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", world["url"])
-    monkeypatch.setenv("XDG_DATA_HOME", str(world["folder"] / "xdg"))
-
-    def open_page(page: str | None = None, actor: Actor | None = None) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=180)
-        if actor:
-            at.session_state["actor"] = actor
-        at.run()
-        if page:
-            at.switch_page(f"pages/{page}.py").run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return open_page
 
 
 CAROL = Actor("carol", "commissioner")

@@ -70,6 +70,8 @@ ACTIONS = {
 def action(key: str) -> str:
     """A history entry's action in words (an unknown one with its underscores as spaces)."""
     return ACTIONS.get(key, humanise(key).lower())
+
+
 ENTITIES = {
     "service": "Service",
     "organisation": "Organisation",

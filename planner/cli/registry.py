@@ -61,12 +61,17 @@ def cmd_registry_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing(name: str) -> Path:
+    path = Path(name)
+    if not path.is_file():
+        raise PlannerError(f"{path}: no such file.")
+    return path
+
+
 def cmd_registry_import(args: argparse.Namespace) -> int:
     from planner.registry.validation import ValidationError
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise PlannerError(f"{path}: no such file.")
+    path = _existing(args.file)
     registry = common.open_registry()
     data = path.read_bytes()
     try:
@@ -203,9 +208,7 @@ def cmd_registry_backup(args: argparse.Namespace) -> int:
 def cmd_registry_restore(args: argparse.Namespace) -> int:
     from planner.registry.backup import read_backup, restore
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise PlannerError(f"{path}: no such file.")
+    path = _existing(args.file)
     document = read_backup(path.read_bytes(), str(path))
     registry = common.open_registry()
     counts = restore(registry.engine, document, replace=args.replace)
