@@ -97,7 +97,8 @@ def offending(texts: list[tuple[str, str]]) -> list[str]:
     known = codes()
     pattern = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, known)) + r")(?![\w/.-])")
     bad = []
-    for where, text in texts:
+    for where, shown in texts:
+        text = shown.replace("\\", "")  # Markdown escapes (pre\_trial is read as pre_trial)
         for match in pattern.finditer(text):
             bad.append(
                 f"{where}: {match.group()!r} (say {known[match.group()]!r}) in {text[:80]!r}"
@@ -167,6 +168,7 @@ def test_the_checker_finds_codes():
     assert offending([("x", "area_name")])
     assert offending([("x", "Croydon (E09000008)")])
     assert offending([("x", "no_provision")])
+    assert offending([("x", "stages: pre\\_trial, trial")])  # escaped for Markdown
     assert not offending([("x", "Domestic abuse in Croydon: no provision at all")])
     assert not offending([("x", "https://example.org/domestic_abuse")])
 

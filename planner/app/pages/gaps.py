@@ -13,6 +13,7 @@ with cache.shown_errors():
     components.demo_banner(analysis)
     result = analysis.result
     labels = {n: s.label for n, s in data.assumptions.needs.items()}
+    vocab = cache.registry().context.vocab
     matrix = views.gaps_matrix()
     st.subheader("Coverage by borough, need and tier")
     st.caption(
@@ -60,7 +61,12 @@ with cache.shown_errors():
                 uncertain=flags["uncertain"].map({True: "uncertain", False: ""}),
                 kind=flags["flag"].map(FLAG_WORDS),
                 severity=flags["severity"].map(SEVERITY_WORDS),
-                estimated=flags["estimated"].round(0),
+            )
+            # people and places as whole numbers; centres (a fraction of one) to two places
+            counted = flags["unit"].astype(str).str.contains("people|famil|place", regex=True)
+            flags = flags.assign(
+                estimated=flags["estimated"].where(~counted, flags["estimated"].round(0)).round(2),
+                capacity=flags["capacity"].where(~counted, flags["capacity"].round(0)).round(2),
             )
             # the numbers before the sentence, so that none is cut off at the table's edge
             columns = {
@@ -104,12 +110,20 @@ with cache.shown_errors():
                 services = analysis.tables.services.set_index("service_id")
                 for row in pairs.head(20).itertuples(index=False):
                     st.write(
-                        f"**{row.area_name}, {row.need}** ({row.kind.lower()}): {md(row.detail)}"
+                        f"**{row.area_name}, {row.need}** ({row.kind.lower()}), stages both "
+                        "cover: "
+                        + md(
+                            "; ".join(
+                                vocab.label("stages", k.strip())
+                                for k in str(row.detail).split(",")
+                                if k.strip()
+                            )
+                        )
                     )
                     for col, sid in zip(st.columns(2), row.service_ids.split("; "), strict=True):
                         s = services.loc[sid]
                         col.write(
-                            f"{s['name']}  \n{s['organisation_name']}  \ncapacity "
+                            f"{md(s['name'])}  \n{md(s['organisation_name'])}  \ncapacity "
                             f"{words.whole(s['capacity_per_year'])} a year"
                         )
 
