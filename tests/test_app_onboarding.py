@@ -4,8 +4,15 @@ returning with a note the provider sees."""
 
 from __future__ import annotations
 
+import pytest
+
 from planner.registry.auth import SYSTEM, Actor
 from tests.test_app_pages import CAROL, text_of
+
+# 3-7 s each (whole Admin and Services page runs); the quick run keeps under two minutes
+# without them, and the Chromium onboarding test covers the same journey in the quick run's
+# stead; make test and CI run them
+pytestmark = pytest.mark.slow
 
 
 def field(at, label: str):

@@ -17,6 +17,7 @@ def run(env, *args, stdin: str | None = None):
     return run_in_process(env, *args, stdin=stdin)
 
 
+@pytest.mark.slow  # 8 s: every export of the whole demonstration registry
 def test_init_loads_the_demo_once_then_exports(env, tmp_path):
     """The smoke test of the installed console script: a real new process."""
     first = run_subprocess(env, "registry", "init")
@@ -192,6 +193,7 @@ def test_analyse_prints_the_summary_and_writes_tables(demo_env, tmp_path):
     assert bad.returncode == 1 and "is not a date" in bad.stderr
 
 
+@pytest.mark.slow  # 8 s: every export command on the demonstration registry
 def test_export_commands(demo_env, tmp_path):
     env = demo_env
     out = tmp_path / "gap_analysis.xlsx"
