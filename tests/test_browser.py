@@ -395,7 +395,12 @@ def test_a_charity_onboards_itself_and_a_commissioner_reviews_it(server, tmp_pat
         _review(commissioner, duplicate, road, flags_before)
         charity.reload()
         charity.get_by_role("heading", name="Services").wait_for(timeout=120_000)
-        charity.get_by_text("was returned to you by a commissioner").wait_for(timeout=30_000)
+        try:  # the refresh keeps the charity signed in too
+            charity.get_by_text("Signed in as").wait_for(timeout=30_000)
+            charity.get_by_text("was returned to you by a commissioner").wait_for(timeout=30_000)
+        except Exception:
+            charity.screenshot(path=str(SHOTS / "22_provider_failed.png"), full_page=True)
+            raise
         charity.get_by_text("tell us how yours differs").first.wait_for()
         charity.frame_locator(MAP_FRAME).first.locator(".leaflet-marker-icon, path").first.wait_for(
             timeout=60_000

@@ -93,22 +93,24 @@ def recheck(registry) -> None:
 def sign_in(registry, who: Actor) -> None:
     st.session_state["actor"] = who
     st.session_state["signed_out"] = False
-    st.session_state["cookie_write"] = registry.session_token(_secret(), who.username)
+    st.session_state["cookie_token"] = registry.session_token(_secret(), who.username)
 
 
 def sign_out() -> None:
     st.session_state["actor"] = None
     st.session_state["signed_out"] = True
-    st.session_state["cookie_write"] = ""
+    st.session_state["cookie_token"] = ""
 
 
 def write_cookie() -> None:
-    """Set (or clear) the session cookie in the browser once, after a sign-in or out."""
+    """Set (or clear) the session cookie in the browser. Drawn on every run of a session that
+    signed in or out here: the browser runs the script when the element first appears, so a
+    run cut short (a click straight after signing in) is made good by the next one."""
     import json
 
     from planner.registry.sessions import COOKIE, SESSION_HOURS
 
-    token = st.session_state.pop("cookie_write", None)
+    token = st.session_state.get("cookie_token")
     if token is None:
         return
     age = SESSION_HOURS * 3600 if token else 0
