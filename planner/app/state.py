@@ -47,15 +47,12 @@ def require(*roles: str) -> Actor:
 # --- staying signed in across a refresh (a signed, expiring cookie; never the role) ---------
 
 
+@st.cache_resource(show_spinner=False)
 def _secret() -> bytes:
+    """The key that signs session cookies, read (or made) once per server."""
     from planner.registry.sessions import session_secret
 
-    return _cached_secret(session_secret)
-
-
-@st.cache_resource(show_spinner=False)
-def _cached_secret(_read) -> bytes:
-    return _read()
+    return session_secret()
 
 
 def restore(registry) -> None:

@@ -236,6 +236,12 @@ def cmd_users_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password_stdin(parser) -> None:
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+
+
 def add_parsers(sub) -> None:
     registry = sub.add_parser("registry", help="the service registry")
     reg_sub = registry.add_subparsers(dest="registry_command", required=True)
@@ -282,7 +288,7 @@ def add_parsers(sub) -> None:
         "--role", required=True, choices=["admin", "commissioner", "provider", "viewer"]
     )
     add.add_argument("--org", help="the provider's organisation (id or exact name)")
-    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    _password_stdin(add)
     add.set_defaults(func=cmd_users_add)
     for name, text in (
         ("deactivate", "stop an account signing in (its sessions end at their next page)"),
@@ -293,7 +299,5 @@ def add_parsers(sub) -> None:
         cmd.set_defaults(func=cmd_users_active)
     password = users_sub.add_parser("password", help="set a new password for an account")
     password.add_argument("username")
-    password.add_argument(
-        "--password-stdin", action="store_true", help="read the password from stdin"
-    )
+    _password_stdin(password)
     password.set_defaults(func=cmd_users_password)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from planner.errors import PlannerError
-from planner.registry.auth import OPERATOR_PREFIX, SYSTEM, Actor, PermissionDenied
+from planner.registry.auth import OPERATOR_PREFIX, PUBLIC, SYSTEM, Actor, PermissionDenied
 from planner.registry.db import (
     DatabaseError,
     check_database,
@@ -112,6 +112,10 @@ class RegistryBase:
                 "an administrator."
             )
         return Actor(user.username, user.role, user.organisation_id)
+
+    def _reader(self, actor: Actor) -> Actor:
+        """Who reads: the public as itself, anyone else as their stored account."""
+        return PUBLIC if actor == PUBLIC else self.verified(actor)
 
     @staticmethod
     def audit(

@@ -299,10 +299,6 @@ class Registry(BulkImport, UserAccounts, Onboarding):
         out = _as_seen_by(reader, out)
         return sorted(out, key=lambda r: (r["name"].casefold(), r["id"]))
 
-    def _reader(self, actor: Actor) -> Actor:
-        """Who reads: the public as itself, anyone else as their stored account."""
-        return PUBLIC if actor == PUBLIC else self.verified(actor)
-
     def duplicates_of(self, record: dict) -> list[dict]:
         """Registered services (approved or waiting) that ``record`` may duplicate."""
         others = self.services(statuses=["approved", "submitted"], actor=SYSTEM)

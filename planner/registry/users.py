@@ -242,8 +242,7 @@ class UserAccounts(RegistryBase):
 
     def users(self, *, actor: Actor = PUBLIC) -> pd.DataFrame:
         """The accounts: commissioners and administrators only."""
-        reader = PUBLIC if actor == PUBLIC else self.verified(actor)
-        self.require_manager(reader, "list the accounts")
+        self.require_manager(self._reader(actor), "list the accounts")
         with self.session() as s:
             rows = s.scalars(select(User).order_by(User.username)).all()
             return pd.DataFrame(
