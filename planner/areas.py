@@ -49,6 +49,11 @@ class AreaSet:
     police_force: str
     non_area_names: tuple[str, ...]
     areas: tuple[Area, ...]
+    relevant_authorities: str = ""
+    """The authorities that must collaborate (Victims and Prisoners Act 2024, s.13(3)), named on
+    the joint needs assessment's cover."""
+    tier_one_authority: str = ""
+    """The tier-one authority with the Domestic Abuse Act 2021 Part 4 duty."""
 
     @property
     def codes(self) -> list[str]:
@@ -132,6 +137,7 @@ def _lookup_table(area_set: AreaSet) -> dict[str, str]:
 
 _AREA_KEYS = {"code", "name", "spellings", "inner_outer", "sub_region", "police_force"}
 _SET_KEYS = {"key", "name", "area_label", "police_force", "non_area_names"}
+_OPTIONAL_SET_KEYS = {"relevant_authorities", "tier_one_authority"}
 
 
 def _areas(entries: list[dict], problems: list[str]) -> list[Area]:
@@ -179,7 +185,7 @@ def load_area_set(path: Path) -> AreaSet:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
     problems: list[str] = []
     head = raw.get("area_set", {})
-    for key in sorted(set(head) - _SET_KEYS):
+    for key in sorted(set(head) - _SET_KEYS - _OPTIONAL_SET_KEYS):
         problems.append(f"[area_set]: unknown key {key!r}")
     for key in sorted(_SET_KEYS - set(head)):
         problems.append(f"[area_set]: missing key {key!r}")
@@ -195,4 +201,6 @@ def load_area_set(path: Path) -> AreaSet:
         police_force=head["police_force"],
         non_area_names=tuple(head["non_area_names"]),
         areas=tuple(sorted(areas, key=lambda a: a.code)),
+        relevant_authorities=str(head.get("relevant_authorities", "")),
+        tier_one_authority=str(head.get("tier_one_authority", "")),
     )

@@ -35,17 +35,17 @@ def test_demand_xlsx_reads_back(data_dir, tmp_path):
     out = tmp_path / "demand.xlsx"
     assert run("demand", "--out", str(out)).returncode == 0
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Demand", "Assumptions"]
+    assert wb.sheetnames == ["Cover", "Contents", "Notes", "Demand", "Assumptions"]
     ws = wb["Demand"]
-    assert ws["A1"].value == "Demand for victim support by area and need"
-    assert ws.freeze_panes == "A3"
-    header = [c.value for c in ws[2]]
-    assert "estimated demand (people per year)" in header
-    assert ws.max_row == 2 + 165
-    est = header.index("estimated demand (people per year)")
-    values = [r[est].value for r in ws.iter_rows(min_row=3)]
+    assert ws["A1"].value == "Demand for victim support by area and need [note 1]"
+    assert ws.freeze_panes == "A4"
+    header = [c.value for c in ws[3]]
+    assert "estimated need (people a year)" in header
+    assert ws.max_row == 3 + 165
+    est = header.index("estimated need (people a year)")
+    values = [r[est].value for r in ws.iter_rows(min_row=4)]
     assert sum(isinstance(v, (int, float)) for v in values) == 165 - 4  # City: 4 not assessed
-    assert values.count(None) == 4
+    assert values.count("[x]") == 4
     assert not ws.merged_cells.ranges
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from planner.exports.xlsx import csv_safe, write_table
+from planner.exports.xlsx import Sheet, csv_safe, write_table
 from planner.registry.auth import SYSTEM
 from planner.registry.oruk_export import oruk_export, schema_errors
 from planner.registry.template import export_bytes, template_bytes
@@ -150,11 +150,11 @@ def test_a_stored_control_character_never_breaks_a_workbook(registry, validation
     book = openpyxl.Workbook()
     import pandas as pd
 
-    write_table(book.active, pd.DataFrame({"service": ["A\x0bB", "=1+1"]}), title="T")
+    write_table(book.active, Sheet("T", "T", pd.DataFrame({"service": ["A\x0bB", "=1+1"]}), ""))
     out = io.BytesIO()
     book.save(out)
     ws = openpyxl.load_workbook(out).active
-    assert [ws["A3"].value, ws["A4"].value, ws["A4"].data_type] == ["AB", "=1+1", "s"]
+    assert [ws["A4"].value, ws["A5"].value, ws["A5"].data_type] == ["AB", "=1+1", "s"]
 
 
 def test_oruk_export_leaves_missing_organisation_details_out(registry, validation_ctx):

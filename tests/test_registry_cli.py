@@ -221,6 +221,55 @@ def test_export_commands(demo_env, tmp_path):
     assert wrong.returncode == 1 and "written as .html or .png" in wrong.stderr
 
 
+@pytest.mark.slow  # 12 s: the three statutory packs from the command line
+def test_statutory_pack_commands(demo_env, tmp_path):
+    env = demo_env
+    jna, summary = tmp_path / "packs" / "jna.xlsx", tmp_path / "packs" / "jna.pdf"
+    result = run(
+        env,
+        "export",
+        "needs-assessment",
+        "--out",
+        str(jna),
+        "--summary",
+        str(summary),
+        "--review",
+        "2027-06-30",
+        "--contact",
+        "Victims team",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "the review is due by 30 June 2027" in result.stdout
+    assert summary.read_bytes().startswith(b"%PDF") and jna.is_file()
+    cover = {r[0]: r[1] for r in openpyxl.load_workbook(jna)["Cover"].iter_rows(values_only=True)}
+    assert cover["Contact"] == "Victims team"
+    for what, first in (
+        ("safe-accommodation", "Council of Europe standard"),
+        ("map-of-gaps", "areas have no local or regional support"),
+    ):
+        out = tmp_path / f"{what}.xlsx"
+        result = run(env, "export", what, "--out", str(out))
+        assert result.returncode == 0 and first in result.stdout, result.stderr
+    # bad input: a sentence naming the row and field, and nothing written
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "date,who was heard,organisation or group,how,what they said,"
+        "what changed as a result\nlast spring,Provider,Kestrel,meeting,x,y\n"
+    )
+    target = tmp_path / "never.xlsx"
+    bad = run(env, "export", "needs-assessment", "--out", str(target), "--consultation", str(log))
+    assert bad.returncode == 1 and "log.csv row 2, date: 'last spring'" in bad.stderr
+    assert "Traceback" not in bad.stderr and not target.exists()
+    for args, message in (
+        (["--review", "next year"], "--review 'next year' is not a date"),
+        (["--consultation", str(tmp_path / "none.csv")], "none.csv: no such file"),
+        (["--summary", str(tmp_path / "s.docx")], "--summary FILE.pdf goes with"),
+    ):
+        bad = run(env, "export", "needs-assessment", "--out", str(target), *args)
+        assert bad.returncode == 1 and message in bad.stderr, bad.stderr
+    assert not target.exists()
+
+
 def test_plan_names_must_differ_and_a_shared_name_is_not_guessed(demo_env):
     """Issue 12: two plans of one name made `plan compare NAME` pick one silently."""
     from planner.registry import plan_store

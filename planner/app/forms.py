@@ -10,7 +10,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from planner.app import words
+from planner import words
 from planner.app.components import md
 from planner.coverage.inputs import public_site
 from planner.errors import PlannerError

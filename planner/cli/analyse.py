@@ -92,6 +92,59 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return 0
 
 
+PACKS = ("needs-assessment", "safe-accommodation", "map-of-gaps")
+
+
+def _pack_options(args: argparse.Namespace):
+    """The needs assessment's review date and consultation log, checked before any work."""
+    import datetime as dt
+
+    if args.summary and (args.what != "needs-assessment" or not args.summary.endswith(".pdf")):
+        raise PlannerError("--summary FILE.pdf goes with the needs-assessment export only")
+    review = None
+    if args.review:
+        try:
+            review = dt.date.fromisoformat(args.review)
+        except ValueError:
+            raise PlannerError(f"--review {args.review!r} is not a date like 2027-11-30") from None
+    consultation = None
+    if args.consultation:
+        if args.what != "needs-assessment":
+            raise PlannerError("--consultation goes with the needs-assessment export only")
+        from planner.needs_assessment import read_consultation
+
+        source = Path(args.consultation)
+        consultation = read_consultation(common.read_input(source), filename=source.name)
+    return review, consultation
+
+
+def _pack(args, analysis, data, out: Path, contact: str, review, consultation) -> bytes:
+    """One statutory pack's bytes (the needs assessment's summary PDF, when asked, too); its
+    findings are printed."""
+    from planner.exports import packs
+
+    if args.what == "needs-assessment":
+        content, pack = packs.needs_assessment_pack(
+            analysis, data, consultation=consultation, review=review, contact=contact
+        )
+        summary = packs.needs_assessment_summary_pdf(pack, data, analysis)
+        if out.suffix.lower() == ".pdf":
+            content = summary
+        elif args.summary:
+            common.write_output(Path(args.summary), summary)
+            print(f"Wrote {args.summary} ({len(summary):,} bytes): the printable summary")
+    else:
+        make = (
+            packs.safe_accommodation_pack
+            if args.what == "safe-accommodation"
+            else packs.map_of_gaps_pack
+        )
+        content, pack = make(analysis, data, contact=contact)
+    for line in pack.findings:
+        print(f"  - {line}")
+    return content
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     import time
 
@@ -104,11 +157,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         "framework": (".xlsx",),
         "map": (".html", ".png"),
         "leaflet": (".html", ".pdf"),
+        "needs-assessment": (".xlsx", ".pdf"),
+        "safe-accommodation": (".xlsx",),
+        "map-of-gaps": (".xlsx",),
     }[args.what]
     if out.suffix.lower() not in allowed:
         raise PlannerError(
             f"--out {out}: a {args.what} export is written as " + " or ".join(allowed)
         )
+    review, consultation = _pack_options(args)
+    contact = args.contact or "The commissioning team (set with --contact)"
     start = time.perf_counter()
     data = load_planner_data(common.settings())
     needs = [common.need_key(data, n) for n in args.need] if args.need else None
@@ -123,12 +181,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             data,
             needs=needs,
             areas=areas,
-            contact=args.contact or "The commissioning team (set with --contact)",
+            contact=contact,
         )
     elif args.what == "framework":
         from planner.exports.framework import framework_workbook
 
-        content = framework_workbook(analysis, data)
+        content = framework_workbook(analysis, data, contact=contact)
+    elif args.what in PACKS:
+        content = _pack(args, analysis, data, out, contact, review, consultation)
     elif args.what == "map":
         need = needs[0] if needs else "domestic_abuse"
         from planner.coverage.ranking import map_rows
@@ -165,8 +225,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         make = leaflet_pdf if out.suffix.lower() == ".pdf" else leaflet_html
         content = make(analysis, data, areas[0], needs[0])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(content)
+    common.write_output(out, content)
     demo = " (demonstration registry)" if analysis.demo else ""
     print(f"Wrote {out} ({len(content):,} bytes){demo} in {time.perf_counter() - start:.1f} s")
     return 0
@@ -181,9 +240,29 @@ def add_parsers(sub) -> None:
     analyse_cmd.set_defaults(func=cmd_analyse)
 
     export = sub.add_parser("export", help="workbooks, maps and leaflets")
-    export.add_argument("what", choices=["gap-analysis", "framework", "map", "leaflet"])
+    export.add_argument(
+        "what",
+        choices=[
+            "gap-analysis",
+            "framework",
+            "map",
+            "leaflet",
+            "needs-assessment",
+            "safe-accommodation",
+            "map-of-gaps",
+        ],
+        help="needs-assessment: the joint needs assessment (Victims and Prisoners Act 2024 "
+        "ss.13-15); safe-accommodation: Domestic Abuse Act 2021 Part 4; map-of-gaps: violence "
+        "type x support type per area",
+    )
     export.add_argument("--out", required=True)
+    export.add_argument("--review", help="needs-assessment: review date, YYYY-MM-DD")
+    export.add_argument(
+        "--consultation",
+        help="needs-assessment: last pack (.xlsx) or a CSV whose consultation log to carry on",
+    )
+    export.add_argument("--summary", help="needs-assessment: also write the summary to FILE.pdf")
     export.add_argument("--need", action="append", help="a need (repeatable)")
     export.add_argument("--borough", action="append", help="a borough (repeatable)")
-    export.add_argument("--contact", help="contact line for the gap analysis cover")
+    export.add_argument("--contact", help="contact line for the workbook's cover")
     export.set_defaults(func=cmd_export)

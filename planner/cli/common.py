@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from planner.errors import PlannerError
 
@@ -58,3 +59,17 @@ def today_analysis(*, access: bool = True, period=None, as_of=None):
         registry,
         analyse_registry(data, registry, period_end=period, as_of=as_of, access=access),
     )
+
+
+def read_input(path: Path) -> bytes:
+    """A file's bytes, or a sentence when it is not there."""
+    if not path.is_file():
+        raise PlannerError(f"{path}: no such file.")
+    return path.read_bytes()
+
+
+def write_output(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path``, making its folder (an unwritable path or a full disk is
+    reported by the CLI's entry point in a sentence)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)

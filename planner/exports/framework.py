@@ -14,6 +14,15 @@ import pandas as pd
 from planner.analysis import Analysis
 from planner.datasets import PlannerData
 from planner.errors import ConfigError
+from planner.exports.tables import (
+    ASSUMPTION_BLANKS,
+    ASSUMPTION_FORMATS,
+    DATA_VINTAGES,
+    LICENCE,
+    assumption_words,
+    labels_for,
+    when,
+)
 from planner.exports.xlsx import Sheet, gss_workbook
 from planner.settings import load_settings
 
@@ -49,6 +58,7 @@ def proposed_lots(analysis: Analysis, data: PlannerData) -> pd.DataFrame:
             {
                 "lot": f"{data.assumptions.needs[need].label}, {tier_label}: {region} London",
                 "need": need,
+                "tier": tier_label,
                 "areas": ", ".join(sorted(group["area_name"])),
                 "indicative capacity": round(group["unmet"].sum(), 1),
                 "unit": unit,
@@ -63,6 +73,7 @@ def proposed_lots(analysis: Analysis, data: PlannerData) -> pd.DataFrame:
         columns=[
             "lot",
             "need",
+            "tier",
             "areas",
             "indicative capacity",
             "unit",
@@ -81,6 +92,7 @@ def plan_lots_frame(plan: dict, area_set) -> pd.DataFrame:
             {
                 "lot": lot["name"],
                 "need": lot["needs"][0],
+                "tier": None,
                 "areas": ", ".join(area_set.name_of(a) for a in lot["areas"]),
                 "indicative capacity": lot["capacity_per_year"],
                 "unit": lot.get("unit") or "in the lot's tier unit",
@@ -94,6 +106,7 @@ def plan_lots_frame(plan: dict, area_set) -> pd.DataFrame:
         columns=[
             "lot",
             "need",
+            "tier",
             "areas",
             "indicative capacity",
             "unit",
@@ -105,15 +118,33 @@ def plan_lots_frame(plan: dict, area_set) -> pd.DataFrame:
     )
 
 
+LOT_BLANKS = {"annual value (GBP)": "[x]", "start": "[x]", "end": "[x]", "tier": "[z]"}
+NOTES = [
+    (
+        "[note 1]",
+        "Indicative capacity is estimated need minus current approved capacity, in the tier's "
+        "unit; see the gap analysis workbook for the method.",
+    ),
+    (
+        "[note 2]",
+        "A lot proposed from the gaps has no value or dates ([x]) until a plan sets them: build "
+        "a plan in the app or with 'planner plan', then export the framework from it.",
+    ),
+]
+
+
 def framework_workbook(
     analysis: Analysis,
     data: PlannerData,
     *,
     lots: pd.DataFrame | None = None,
+    contact: str = "The commissioning team (set a contact in the export)",
     generated: dt.datetime | None = None,
 ) -> bytes:
+    """The commissioning framework workbook (Cover, Contents, Notes, then its tables)."""
     fw = load_framework()
     a = data.assumptions
+    words = labels_for(data)
     labels = {n: s.label for n, s in a.needs.items()}
     generated = generated or dt.datetime.now(dt.UTC).replace(microsecond=0)
     plan_lots = lots is not None
@@ -121,29 +152,26 @@ def framework_workbook(
     coverage = analysis.result.coverage
     cover = [
         ("Area set", f"{data.area_set.name} ({len(data.area_set.areas)} areas)"),
-        ("Date", generated.date().isoformat()),
-        (
-            "Data vintage",
-            "MPS recorded crime to 2026-06; MPS crime dashboard to 2025-07; "
-            "STATS19 2022 and 2025; Census 2021",
-        ),
+        ("Date", when(generated.date())),
+        ("Data vintages", DATA_VINTAGES),
         ("Framework content", f"data/framework.toml, edited by {fw['meta']['edited_by']}"),
         ("Assumptions", f"data/assumptions.toml, edited by {a.meta.edited_by}"),
+        ("Lots", "from the plan" if plan_lots else "proposed from the gaps: no plan given"),
         (
-            "Lots",
-            "from the plan" if plan_lots else "proposed from the gaps: no plan given",
+            "Rounding and shorthand",
+            "Figures are rounded; an empty cell holds [x] (not available), explained on the "
+            "Notes sheet.",
         ),
-        ("Produced", f"{generated.isoformat()} by the Victim Services Commissioning Planner"),
+        ("Contact", contact),
+        ("Produced", f"{when(generated)} by the Victim Services Commissioning Planner"),
+        ("Licence", LICENCE),
     ]
-    if analysis.demo:
-        cover.insert(
-            0,
-            (
-                "DEMONSTRATION DATA",
-                "The services and the lots drawn from them come "
-                "from a fictional demonstration registry.",
-            ),
-        )
+    warning = (
+        "DEMONSTRATION DATA. The services, and the lots drawn from them, come from a fictional "
+        "demonstration registry: do not use them for decisions."
+        if analysis.demo
+        else None
+    )
     specs = []
     for need, spec in a.needs.items():
         for key, tier in spec.tier_specs.items():
@@ -152,125 +180,133 @@ def framework_workbook(
                 & (coverage["tier"] == key)
                 & (coverage["status"] == "assessed")
             ]
+            served = [words.of("service_types", t) for t in tier.service_types]
+            served += [words.of("accreditations", t) for t in tier.accreditations]
             # indicative capacity per tier: what the tier's benchmark or demand rule asks for
             specs.append(
                 {
                     "need": spec.label,
                     "tier": tier.label,
                     "unit": tier.unit,
-                    "served by": ", ".join(tier.service_types + tier.accreditations)
-                    + (" and other types" if tier.other_types else ""),
+                    "served by": "; ".join(served)
+                    + ("; and other types" if tier.other_types else ""),
                     "demand rule source": tier.rate.source,
-                    "required stages": ", ".join(spec.required_stages),
-                    "required specialist provision": ", ".join(spec.required_specialist)
+                    "required stages": words.many("stages", spec.required_stages, "; "),
+                    "required specialist provision": words.detail(
+                        ", ".join(spec.required_specialist)
+                    ).replace(", ", "; ")
                     or "none set",
-                    "channels": ", ".join(fw["channels"].get(need, [])),
+                    "channels": words.many("channels", fw["channels"].get(need, []), "; ") or "any",
                     "reachable without a police report": "required"
                     if spec.no_report_route_required
                     else "not required",
-                    "indicative capacity (tier's unit)": rows["estimated"].sum(),
+                    "indicative capacity (tier's unit) [note 1]": rows["estimated"].sum(),
                     "current capacity (tier's unit)": rows["capacity"].sum(),
                     "indicative extra capacity (tier's unit)": rows["unmet"].sum(),
                 }
             )
     evidence = analysis.result.flags.merge(
-        lots[["lot", "need", "areas"]]
+        lots[["lot", "need", "tier", "areas"]]
+        .rename(columns={"tier": "lot_tier"})
         .assign(area_name=lots["areas"].str.split(", "))
         .explode("area_name"),
         on=["need", "area_name"],
     )
+    # a lot for one tier rests on that tier's findings; a plan's lot on all of its need's
     evidence = evidence[
-        [
-            "lot",
-            "area_name",
-            "tier_label",
-            "flag",
-            "severity",
-            "estimated",
-            "capacity",
-            "ratio",
-            "sentence",
-        ]
-    ].rename(
-        columns={
-            "area_name": "area",
-            "tier_label": "tier",
-            "estimated": "estimated need (tier's unit)",
-            "capacity": "capacity (tier's unit)",
-            "ratio": "coverage (%)",
-            "sentence": "finding",
+        evidence["lot_tier"].isna() | (evidence["lot_tier"] == evidence["tier_label"])
+    ]
+    evidence = pd.DataFrame(
+        {
+            "lot": evidence["lot"],
+            "area": evidence["area_name"],
+            "tier": evidence["tier_label"],
+            "finding kind": [words.of("flags", f) for f in evidence["flag"]],
+            "severity": [words.of("severities", f) for f in evidence["severity"]],
+            "estimated need (tier's unit)": evidence["estimated"],
+            "capacity (tier's unit)": evidence["capacity"],
+            "coverage (%)": evidence["ratio"],
+            "finding": evidence["sentence"],
         }
     )
     outcomes = pd.DataFrame(fw["outcomes"]).assign(
         need=lambda f: f["need"].map(lambda n: labels.get(n, "All needs"))
+    )
+    outcomes.columns = [c.replace("_", " ") for c in outcomes.columns]
+    standards = pd.DataFrame(fw["standards"])
+    types = words.lists["service_types"]
+    standards["applies_to"] = [types.get(v, v) for v in standards["applies_to"]]
+    standards.columns = [c.replace("_", " ") for c in standards.columns]
+    lot_table = lots.assign(need=lots["need"].map(labels)).rename(
+        columns={"indicative capacity": "indicative capacity [note 1]"}
     )
     sheets = [
         Sheet(
             "Principles",
             "Principles",
             pd.DataFrame(fw["principles"]),
-            "What every commissioned service stands on",
+            "What every commissioned service stands on.",
             wrap=("meaning",),
         ),
         Sheet(
             "Minimum standards",
             "Minimum standards for providers",
-            pd.DataFrame(fw["standards"]),
-            "What a provider must meet to bid",
+            standards,
+            "What a provider must meet to bid.",
             wrap=("requirement",),
         ),
         Sheet(
             "Outcomes and KPIs",
             "Outcomes and KPIs",
             outcomes,
-            "Per need: outcome, measure, target, data source",
+            "Per need: outcome, measure, target, data source.",
         ),
         Sheet(
             "Service specifications",
-            "Service specifications per need and tier",
+            "Service specifications per need and tier [note 1]",
             pd.DataFrame(specs),
-            "Per tier: service types, the demand rule's source, stages, specialisms, channels, "
-            "and indicative capacity from the tier's benchmark or demand rule",
+            "Per tier: service types, the demand rule's source, stages, specialist provision, "
+            "channels, and indicative capacity from the tier's benchmark or demand rule.",
             {
-                "indicative capacity (tier's unit)": "#,##0.0",
+                "indicative capacity (tier's unit) [note 1]": "#,##0.0",
                 "current capacity (tier's unit)": "#,##0.0",
                 "indicative extra capacity (tier's unit)": "#,##0.0",
             },
         ),
         Sheet(
             "Lots",
-            "Proposed contracts (lots)",
-            lots.assign(need=lots["need"].map(labels)),
-            "Areas, capacity, value and dates of each lot",
-            {"indicative capacity": "#,##0.0", "annual value (GBP)": "#,##0"},
+            "Proposed contracts (lots) [note 1] [note 2]",
+            lot_table,
+            "Areas, capacity, value and dates of each lot.",
+            {"indicative capacity [note 1]": "#,##0.0", "annual value (GBP)": "#,##0"},
+            blank=LOT_BLANKS,
+            wrap=("areas",),
+            empty="No lots: no area has a gap in provision",
         ),
         Sheet(
             "Evidence",
             "The findings behind each lot",
             evidence,
-            "Gap and duplication findings for each lot's areas",
+            "Gap and duplication findings for each lot's areas.",
             {
                 "estimated need (tier's unit)": "#,##0.0",
                 "capacity (tier's unit)": "#,##0.0",
-                "coverage (%)": "0%",
+                "coverage (%)": "0.0%",
             },
             wrap=("finding",),
+            blank={"coverage (%)": "[z]"},
+            empty="No findings: no lot",
         ),
         Sheet(
             "Assumptions and sources",
             "Assumptions and sources",
-            a.table(),
-            "Every multiplier, benchmark and threshold with its source",
-            wrap=("rationale",),
+            assumption_words(a),
+            "Every multiplier, benchmark and threshold with its source.",
+            ASSUMPTION_FORMATS,
+            wrap=("source", "why"),
+            blank=ASSUMPTION_BLANKS,
         ),
     ]
-    notes = [
-        (
-            "[note 1]",
-            "Indicative capacity is estimated need minus current approved "
-            "capacity; see the gap analysis workbook for the method.",
-        )
-    ]
     return gss_workbook(
-        title=fw["meta"]["title"], cover=cover, notes=notes, sheets=sheets, contents_on_cover=True
+        title=fw["meta"]["title"], cover=cover, notes=NOTES, sheets=sheets, warning=warning
     )

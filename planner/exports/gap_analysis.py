@@ -11,21 +11,36 @@ from collections.abc import Sequence
 import pandas as pd
 
 from planner.analysis import Analysis
-from planner.coverage.inputs import public_site
 from planner.coverage.ranking import tier_summary, worst_areas
 from planner.datasets import PlannerData
+from planner.exports.tables import (
+    ASSUMPTION_BLANKS,
+    ASSUMPTION_FORMATS,
+    DATA_VINTAGES,
+    DEMAND_BLANKS,
+    DEMAND_FORMATS,
+    LICENCE,
+    QUALITY_WORDS,
+    RAG,
+    SERVICE_BLANKS,
+    YES_NO,
+    assumption_words,
+    demand_words,
+    labels_for,
+    services_words,
+    when,
+)
 from planner.exports.xlsx import Sheet, gss_workbook
 from planner.maps import RAG_COLOURS
-from planner.schema import SCOPE_WORDS
 
 TITLE = "Victim support: gaps and duplication"
-PCT, NUM, NUM1 = "0%", "#,##0", "#,##0.0"
+PCT, NUM, NUM1 = "0.0%", "#,##0", "#,##0.0"
 NOTES = [
     (
         "[note 1]",
         "The City of London is policed by the City of London Police, whose crime data "
         "is not published with the Metropolitan Police's: police-recorded needs there are 'not "
-        "assessed', never 0.",
+        "assessed' ([x]), never 0.",
     ),
     (
         "[note 2]",
@@ -51,6 +66,13 @@ NOTES = [
         "[note 6]",
         "Only approved services count. Confidential sites (refuges) appear only as their borough.",
     ),
+    (
+        "[note 7]",
+        "Capacity within reach is a two-step floating catchment score (2SFCA, Luo and Wang "
+        "2003): each face-to-face site's capacity is shared among the residents who live within "
+        "reach of it, and an area's score adds up the shares its residents can reach; shown per "
+        "1,000 residents. Distances are straight lines.",
+    ),
 ]
 
 
@@ -61,55 +83,6 @@ def _filter(frame: pd.DataFrame, needs, areas) -> pd.DataFrame:
     if areas and "area_code" in out:
         out = out[out["area_code"].isin(areas)]
     return out.reset_index(drop=True)
-
-
-def _services_table(
-    analysis: Analysis,
-    areas: Sequence[str] | None,
-    needs: Sequence[str] | None,
-    names: dict[str, str],
-) -> pd.DataFrame:
-    t = analysis.tables
-    terms = t.terms.groupby(["service_id", "kind"])["value"].agg(lambda v: ", ".join(sorted(v)))
-    covered = t.areas.groupby("service_id")["area_code"].agg(list)
-    sites = (
-        t.sites.assign(
-            where=[
-                f"{names.get(s['area_code'], s['area_code'])}"
-                + ("" if s["confidential"] else f" ({s['name'] or 'site'})")
-                for s in map(public_site, t.sites.to_dict("records"))
-            ]
-        )
-        .groupby("service_id")["where"]
-        .agg("; ".join)
-    )
-    rows = []
-    for s in t.services.sort_values(["name", "service_id"]).itertuples(index=False):
-        codes = covered.get(s.service_id, [])
-        service_needs = terms.get((s.service_id, "need"), "")
-        if areas and not set(codes) & set(areas):
-            continue
-        if needs and not set(service_needs.split(", ")) & set(needs):
-            continue
-        rows.append(
-            {
-                "service": s.name,
-                "provider": s.organisation_name,
-                "type": s.service_type,
-                "needs": service_needs,
-                "stages": terms.get((s.service_id, "stage"), ""),
-                "specialisms": terms.get((s.service_id, "specialism"), ""),
-                "scope": SCOPE_WORDS.get(s.scope or "local", s.scope),
-                "areas": "all" if s.all_areas else ", ".join(names.get(c, c) for c in codes),
-                "capacity (people a year)": s.capacity_per_year,
-                "referral route": s.referral_route,
-                "without a police report": "yes" if s.without_police_report else "no",
-                "sites": sites.get(s.service_id, ""),
-                "demonstration data": "yes" if s.is_demo else "no",
-                "service id": s.service_id,
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def gap_analysis_workbook(
@@ -124,6 +97,7 @@ def gap_analysis_workbook(
     """The gap analysis workbook. ``needs``/``areas`` filter every table and are stated on the
     cover."""
     result, a = analysis.result, data.assumptions
+    words = labels_for(data)
     names = {x.code: x.name for x in data.area_set.areas}
     labels = {n: s.label for n, s in a.needs.items()}
     chosen_needs = [n for n in a.needs if not needs or n in needs]
@@ -132,6 +106,7 @@ def gap_analysis_workbook(
     periods = (
         demand.dropna(subset=["period_end"]).groupby("need")[["period_start", "period_end"]].first()
     )
+    window = a.thresholds["contract_end_window_months"].value
     cover = [
         ("Area set", f"{data.area_set.name} ({len(data.area_set.areas)} areas)"),
         ("Needs", ", ".join(labels[n] for n in chosen_needs)),
@@ -143,32 +118,28 @@ def gap_analysis_workbook(
             ),
         ),
         ("Services", f"{len(analysis.tables.services)} approved services"),
-        ("Contracts window from", analysis.as_of.isoformat()),
         (
-            "Data vintages",
-            "MPS recorded crime to 2026-06; MPS crime dashboard (domestic abuse, "
-            "hate crime) to 2025-07; STATS19 collisions 2022 and 2025; Census 2021 population; "
-            "ONS 2021 LSOA and 2022 local authority boundaries",
+            "Contracts judged on",
+            f"{when(analysis.as_of)}: a contract that ended before then no longer counts, and "
+            f"one ending within {window:g} months after it is flagged 'Contract ending'.",
         ),
+        ("Data vintages", DATA_VINTAGES),
         ("Assumptions", f"data/assumptions.toml, edited by {a.meta.edited_by}"),
-        ("Contact", contact),
-        ("Produced", f"{generated.isoformat()} by the Victim Services Commissioning Planner"),
         (
-            "Licence",
-            "Contains public sector information licensed under the Open Government "
-            "Licence (ONS OGL v3.0; MPS / London Datastore OGL v2.0; DfT OGL v3.0).",
+            "Rounding and shorthand",
+            "Figures are rounded (see the Notes sheet); an empty cell holds [x] (not "
+            "available), [z] (not applicable) or [c] (confidential), explained on the Notes sheet.",
         ),
+        ("Contact", contact),
+        ("Produced", f"{when(generated)} by the Victim Services Commissioning Planner"),
+        ("Licence", LICENCE),
     ]
-    if analysis.demo:
-        cover.insert(
-            0,
-            (
-                "DEMONSTRATION DATA",
-                "The services in this workbook come from a "
-                "fictional demonstration registry: do not use the findings for "
-                "decisions. Demand figures are real.",
-            ),
-        )
+    warning = (
+        "DEMONSTRATION DATA. The services in this workbook come from a fictional "
+        "demonstration registry: do not use the findings for decisions. Demand figures are real."
+        if analysis.demo
+        else None
+    )
     coverage = _filter(result.coverage, needs, areas)
     heads = _filter(result.headline, needs, areas)
     summary = heads.pivot(
@@ -179,21 +150,16 @@ def gap_analysis_workbook(
     matrix = pd.DataFrame(
         {"area code": [i[0] for i in summary.index], "area": [i[1] for i in summary.index]}
     )
-    formats, fills = {}, {}
-    words = {
-        "red": "Red",
-        "amber": "Amber",
-        "green": "Green",
-        "not assessed": "Not assessed",
-        "no recorded demand": "No recorded demand",
-    }
+    formats, fills, matrix_blanks = {}, {}, {}
     for need in chosen_needs:
         status_col, ratio_col = f"{labels[need]}: status", f"{labels[need]}: coverage (%)"
-        matrix[status_col] = [words.get(v, v) for v in summary[("rag", need)]]
-        matrix[f"{labels[need]}: worst tier"] = summary[("worst_tier_label", need)].to_numpy()
+        tier_col = f"{labels[need]}: worst tier"
+        matrix[status_col] = [RAG.get(v, v) for v in summary[("rag", need)]]
+        matrix[tier_col] = summary[("worst_tier_label", need)].to_numpy()
         matrix[ratio_col] = summary[("ratio", need)].to_numpy()
         formats[ratio_col] = PCT
-        fills[status_col] = {words[k]: v for k, v in RAG_COLOURS.items()}
+        fills[status_col] = {RAG[k]: v for k, v in RAG_COLOURS.items()}
+        matrix_blanks[tier_col] = "[z]"
     flags = _filter(result.flags, needs, areas)
     flag_table = pd.DataFrame(
         {
@@ -201,63 +167,70 @@ def gap_analysis_workbook(
             "area": flags["area_name"],
             "need": flags["need"].map(labels),
             "tier": flags["tier_label"],
-            "flag": flags["flag"],
-            "severity": flags["severity"],
-            "uncertain within the range": flags["uncertain"].map({True: "yes", False: "no"}),
+            "finding kind": [words.of("flags", f) for f in flags["flag"]],
+            "severity": [words.of("severities", s) for s in flags["severity"]],
+            "uncertain within the range": flags["uncertain"].map(YES_NO),
             "unit": flags["unit"],
             "estimated need (tier's unit)": flags["estimated"],
             "capacity (tier's unit)": flags["capacity"],
             "coverage (%)": flags["ratio"],
             "coverage, low end (%)": flags["ratio_low"],
             "coverage, high end (%)": flags["ratio_high"],
-            "detail": flags["detail"],
+            "detail": [words.detail(d) for d in flags["detail"]],
             "services involved": flags["services"],
             "finding": flags["sentence"],
         }
     )
-    cov_table = coverage.drop(columns=["tier", "measure"]).rename(
-        columns={
-            "area_code": "area code",
-            "area_name": "area",
-            "tier_label": "tier",
-            "recorded": "recorded (a year)",
-            "estimated": "estimated need (tier's unit)",
-            "estimated_low": "estimated need, low end",
-            "estimated_high": "estimated need, high end",
-            "services": "services (count)",
-            "services_without_capacity": "services without capacity (count)",
-            "capacity": "capacity (tier's unit)",
-            "ratio": "coverage (%)",
-            "ratio_low": "coverage, low end (%)",
-            "ratio_high": "coverage, high end (%)",
-            "rag": "status",
-            "rag_words": "status in words",
-            "unmet": "unmet need (tier's unit)",
-            "unmet_people": "unmet need (people or families a year)",
-            "priority": "priority (points)",
+    cov_table = pd.DataFrame(
+        {
+            "area code": coverage["area_code"],
+            "area": coverage["area_name"],
+            "need": coverage["need"].map(labels),
+            "tier": coverage["tier_label"],
+            "unit": coverage["unit"],
+            "assessment": coverage["status"],
+            "recorded (a year)": coverage["recorded"],
+            "estimated need (tier's unit)": coverage["estimated"],
+            "estimated need, low end": coverage["estimated_low"],
+            "estimated need, high end": coverage["estimated_high"],
+            "services (count)": coverage["services"],
+            "services without capacity (count)": coverage["services_without_capacity"],
+            "capacity (tier's unit)": coverage["capacity"],
+            "coverage (%)": coverage["ratio"],
+            "coverage, low end (%)": coverage["ratio_low"],
+            "coverage, high end (%)": coverage["ratio_high"],
+            "status": [RAG.get(r, r) for r in coverage["rag"]],
+            "what the status means": coverage["rag_words"],
+            "uncertain within the range": coverage["uncertain"].map(YES_NO),
+            "unmet need (tier's unit)": coverage["unmet"],
+            "unmet need (people or families a year)": coverage["unmet_people"],
+            "priority (points)": coverage["priority"],
         }
     )
-    cov_table["uncertain"] = cov_table["uncertain"].map({True: "yes", False: "no"})
-    cov_table["need"] = cov_table["need"].map(labels)
-    demand_table = demand.rename(
-        columns={
-            "recorded": "recorded (a year)",
-            "population": "population (residents)",
-            "rate_per_100k": "rate per 100,000 residents",
-            "women_16plus": "women aged 16+",
-            "rate_per_100k_women_16plus": "rate per 100,000 women aged 16+",
-            "reporting_rate": "reporting rate (%)",
-            "take_up_share": "take-up share (%)",
-            "estimated": "estimated need (people a year)",
+    stages = _filter(result.stages, needs, areas)
+    stage_table = pd.DataFrame(
+        {
+            "area code": stages["area_code"],
+            "area": stages["area_name"],
+            "need": stages["need"].map(labels),
+            "stage": [words.of("stages", s) for s in stages["stage"]],
+            "required for this need": stages["required"].map(YES_NO),
+            "services (count)": stages["services"],
+            "services": [n or "none" for n in stages["service_names"]],
         }
     )
-    stages = _filter(result.stages, needs, areas).rename(columns={"services": "services (count)"})
-    access = _filter(result.access, needs, areas).rename(
-        columns={
-            "population": "population (residents)",
-            "share_beyond": "residents beyond reach (%)",
-            "two_sfca_per_1000": "2SFCA (capacity within reach per 1,000 residents)",
-            "median_nearest_km": "median distance to nearest site (km)",
+    access = _filter(result.access, needs, areas)
+    access_table = pd.DataFrame(
+        {
+            "area code": access["area_code"],
+            "area": access["area_code"].map(names),
+            "need": access["need"].map(labels),
+            "population (residents)": access["population"],
+            "residents beyond reach (%)": access["share_beyond"],
+            "capacity within reach per 1,000 residents (2SFCA) [note 7]": access[
+                "two_sfca_per_1000"
+            ],
+            "median distance to the nearest site (km)": access["median_nearest_km"],
         }
     )
     tiers_table = tier_summary(coverage, a)
@@ -281,7 +254,9 @@ def gap_analysis_workbook(
             "uncertain": "areas uncertain",
         }
     )
-    worst_table = worst_areas(dataclasses.replace(result, coverage=coverage), n=None)
+    worst_table = worst_areas(
+        dataclasses.replace(result, coverage=coverage), n=None, need_labels=labels
+    )
     worst_table = worst_table.rename(
         columns={
             "area_code": "area code",
@@ -293,38 +268,55 @@ def gap_analysis_workbook(
             "largest_gap_unmet": "largest gap (points)",
         }
     )
-    quality = result.data_quality
-    assumptions = a.table().rename(columns={"value": "value (see unit)"})
+    quality = pd.DataFrame(
+        {
+            "service": result.data_quality["service"],
+            "provider": result.data_quality["organisation"],
+            "what to check": [
+                QUALITY_WORDS.get(i) or words.of("quality", i) for i in result.data_quality["issue"]
+            ],
+            "detail": [words.detail(d) for d in result.data_quality["detail"]],
+            "service id": result.data_quality["service_id"],
+        }
+    )
+    ratio_formats = {
+        "coverage (%)": PCT,
+        "coverage, low end (%)": PCT,
+        "coverage, high end (%)": PCT,
+    }
     sheets = [
         Sheet(
             "Summary",
             "Coverage of estimated need by area and need: status in words and "
             "coverage (%) [note 1] [note 5]",
             matrix,
-            "RAG matrix: each area and need, status in words and coverage",
+            "Each area and need: its status (red, amber, green) in words, the tier furthest "
+            "behind and the coverage of that tier.",
             formats,
             fills,
+            blank=matrix_blanks,
         ),
         Sheet(
             "Flags",
             "Findings: gaps, duplication, continuity and access [note 6]",
             flag_table,
-            "Every flag with its severity, evidence and a plain sentence",
-            {
-                "estimated need (tier's unit)": NUM1,
-                "capacity (tier's unit)": NUM1,
-                "coverage (%)": PCT,
-                "coverage, low end (%)": PCT,
-                "coverage, high end (%)": PCT,
-            },
+            "Every finding with its severity, evidence and a plain sentence.",
+            {"estimated need (tier's unit)": NUM1, "capacity (tier's unit)": NUM1, **ratio_formats},
             wrap=("finding",),
+            blank={
+                "detail": "[z]",
+                "services involved": "[z]",
+                "estimated need (tier's unit)": "[z]",
+                "capacity (tier's unit)": "[z]",
+                **dict.fromkeys(ratio_formats, "[z]"),
+            },
         ),
         Sheet(
             "Tiers",
             f"Coverage by need and tier across {data.area_set.name}, with the range [note 5]",
             tiers_table,
             "Each need's tiers: demand, capacity and coverage with its range, and how many "
-            "areas are red, amber, green and uncertain",
+            "areas are red, amber, green and uncertain.",
             {
                 "estimated need": NUM1,
                 "estimated need, low end": NUM1,
@@ -339,92 +331,98 @@ def gap_analysis_workbook(
             worst_table,
             "Every area ranked by its priority: its share of each tier's unmet need, every "
             "need weighing the same (see Assumptions, ranking); the same list as the app and "
-            "the command line",
+            "the command line.",
             {
                 "unmet need (people or families a year)": NUM,
                 "priority (points)": NUM1,
                 "largest gap (points)": NUM1,
             },
+            blank={"largest gap": "[z]", "largest gap (points)": "[z]"},
         ),
         Sheet(
             "Coverage",
-            "Coverage detail: demand, capacity and ratio [note 5]",
+            "Coverage detail: demand, capacity and coverage [note 1] [note 5]",
             cov_table,
-            "Estimated need, capacity shares and coverage per area, need and tier, with ranges",
+            "Estimated need, capacity and coverage per area, need and tier, with ranges.",
             {
                 "recorded (a year)": NUM1,
                 "estimated need (tier's unit)": NUM1,
                 "estimated need, low end": NUM1,
                 "estimated need, high end": NUM1,
                 "capacity (tier's unit)": NUM1,
-                "coverage (%)": PCT,
-                "coverage, low end (%)": PCT,
-                "coverage, high end (%)": PCT,
+                **ratio_formats,
                 "unmet need (tier's unit)": NUM1,
-                "unmet need (people or families a year)": NUM1,
+                "unmet need (people or families a year)": NUM,
                 "priority (points)": NUM1,
             },
+            wrap=("what the status means",),
         ),
         Sheet(
             "Demand",
             "Demand by area and need [note 1] [note 2] [note 3] [note 4]",
-            demand_table,
-            "Recorded counts, rates and estimated need, with periods and sources",
-            {
-                "recorded (a year)": NUM1,
-                "population (residents)": NUM,
-                "rate per 100,000 residents": NUM1,
-                "women aged 16+": NUM,
-                "rate per 100,000 women aged 16+": NUM1,
-                "reporting rate (%)": "0.0%",
-                "take-up share (%)": PCT,
-                "estimated need (people a year)": NUM,
-            },
+            demand_words(demand),
+            "Recorded counts, rates and estimated need, with periods and sources.",
+            DEMAND_FORMATS,
+            blank=DEMAND_BLANKS,
         ),
         Sheet(
             "Services",
             "Approved services [note 6]",
-            _services_table(analysis, areas, needs, names),
-            "The approved services the analysis counts",
-            {"capacity (people a year)": NUM},
+            services_words(
+                analysis.tables,
+                words,
+                names,
+                areas=areas,
+                needs=needs,
+                everywhere=f"all of {data.area_set.name}",
+            ),
+            "The approved services the analysis counts.",
+            {"capacity (people a year)": NUM, "family places": NUM},
+            blank=SERVICE_BLANKS,
         ),
         Sheet(
             "Journey stages",
             "Services at each stage of the victim's journey",
-            stages,
-            "Area x need x stage: how many services, which ones, whether required",
+            stage_table,
+            "Each area, need and stage: how many services, which ones, whether the stage is "
+            "required.",
+            wrap=("services",),
         ),
         Sheet(
             "Access",
-            "Access to face-to-face sites (straight-line distance)",
-            access,
-            "Residents beyond reach and the 2SFCA score per area and need",
+            "Access to face-to-face sites (straight-line distance) [note 7]",
+            access_table,
+            "Residents beyond reach, capacity within reach and the distance to the nearest site "
+            "per area and need.",
             {
                 "population (residents)": NUM,
                 "residents beyond reach (%)": PCT,
-                "2SFCA (capacity within reach per 1,000 residents)": "0.00",
-                "median distance to nearest site (km)": "0.0",
+                "capacity within reach per 1,000 residents (2SFCA) [note 7]": "0.00",
+                "median distance to the nearest site (km)": "0.0",
             },
+            blank={"median distance to the nearest site (km)": "[z]"},
         ),
         Sheet(
             "Data quality",
             "Registry records to check",
             quality,
-            "Services without capacity, stale records, ended contracts, unknown values",
+            "Services without capacity, records not updated recently, ended contracts.",
         ),
         Sheet(
             "Method",
             "Method",
             pd.DataFrame({"step": range(1, len(result.method) + 1), "method": result.method}),
-            "How every number is computed",
+            "How every number is computed.",
             wrap=("method",),
         ),
         Sheet(
             "Assumptions and sources",
             "Assumptions and sources",
-            assumptions,
-            "Every multiplier, benchmark and threshold with its source",
-            wrap=("rationale",),
+            assumption_words(a),
+            "Every multiplier, benchmark and threshold with its source.",
+            ASSUMPTION_FORMATS,
+            wrap=("source", "why"),
+            blank=ASSUMPTION_BLANKS,
         ),
     ]
-    return gss_workbook(title=TITLE, cover=cover, notes=NOTES, sheets=sheets)
+    return gss_workbook(title=TITLE, cover=cover, notes=NOTES, sheets=sheets, warning=warning)

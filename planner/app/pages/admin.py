@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from planner.app import cache, forms, state, words
+from planner import words
+from planner.app import cache, forms, state
 from planner.app.components import md
 from planner.errors import PlannerError
 from planner.registry import plan_store

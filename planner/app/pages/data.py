@@ -6,7 +6,8 @@ import re
 
 import streamlit as st
 
-from planner.app import cache, state, words
+from planner import words
+from planner.app import cache, state
 from planner.assumptions_edit import edited_assumptions
 from planner.errors import PlannerError
 from planner.settings import edited_assumptions_file, load_settings

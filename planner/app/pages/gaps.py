@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from planner.app import cache, components, state, views, words
+from planner import words
+from planner.app import cache, components, state, views
 from planner.app.components import md
 from planner.coverage.text import FLAG_KINDS, FLAG_WORDS, RAG_WORDS, SEVERITY_WORDS
 from planner.maps import RAG_COLOURS

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from planner.app import cache, components, forms, state, words
+from planner import words
+from planner.app import cache, components, forms, state
 from planner.app.components import md
 from planner.coverage.inputs import public_site
 from planner.errors import PlannerError

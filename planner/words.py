@@ -4,6 +4,8 @@ Codes stay in machine exports only."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from planner.schema import CHOICE_FIELDS, CONTROLLED_LISTS
@@ -201,3 +203,68 @@ def assumption_rows(assumptions) -> pd.DataFrame:
             "Why": table["rationale"],
         }
     )
+
+
+DETAIL_WORDS = {
+    "single_provider": "one provider only",
+    "contracts_ending": "contracts ending",
+    "contract_ended": "contract ended",
+}
+
+
+class Labels:
+    """Codes in words for exports: needs (from the assumptions), every vocabulary list, flag
+    kinds and severities; a code with no label is humanised, never shown raw."""
+
+    def __init__(self, vocab, assumptions) -> None:
+        from planner.coverage.text import FLAG_WORDS, SEVERITY_WORDS
+
+        self.lists = {name: dict(items) for name, items in vocab.lists.items()}
+        self.lists["needs"] = {n: s.label for n, s in assumptions.needs.items()}
+        self.lists["flags"] = dict(FLAG_WORDS)
+        self.lists["severities"] = dict(SEVERITY_WORDS)
+        self.kinds = {
+            "need": "needs",
+            "stage": "stages",
+            "specialism": "specialisms",
+            "service_type": "service_types",
+            "age_group": "age_groups",
+            "channel": "channels",
+            "accreditation": "accreditations",
+        }
+
+    def of(self, list_name: str, key) -> str:
+        """One code's label (a blank stays blank)."""
+        if key is None or key != key or key == "":
+            return ""
+        return self.lists.get(list_name, {}).get(str(key)) or humanise(str(key))
+
+    def many(self, list_name: str, keys, sep: str = ", ") -> str:
+        """Several codes (a list, or text joined by ", " or "; ") as labels joined by ``sep``."""
+        if isinstance(keys, str):
+            keys = [k for k in re.split(r"[;,]\s*", keys) if k]
+        return sep.join(self.of(list_name, k) for k in keys or [])
+
+    def detail(self, text) -> str:
+        """A flag's detail (codes such as ``specialism:lgbt_plus`` or stage keys, or a
+        sentence) in words."""
+        if not isinstance(text, str) or not text:
+            return ""
+        parts = []
+        for token in re.split(r",\s*", text):
+            kind, _, key = token.partition(":")
+            if key and kind in self.kinds:
+                parts.append(self.of(self.kinds[kind], key))
+            elif token in DETAIL_WORDS:
+                parts.append(DETAIL_WORDS[token])
+            elif token in self.lists["stages"]:
+                parts.append(self.lists["stages"][token])
+            elif re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", token):
+                parts.append(humanise(token).lower())
+            else:
+                parts.append(token)
+        return ", ".join(parts)
+
+    def codes(self) -> set[str]:
+        """Every code these labels translate (for checks that no code reaches a reader)."""
+        return {k for items in self.lists.values() for k in items}
