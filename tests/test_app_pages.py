@@ -4,6 +4,7 @@ demonstration registry in a temporary database."""
 import datetime as dt
 import tomllib
 
+import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -299,6 +300,30 @@ def test_exports_page(app):
     next(b for b in at.button if b.label == "Build the gap analysis workbook").click().run()
     assert not at.exception
     assert "Download gap_analysis.xlsx" in [d.label for d in at.get("download_button")]
+
+
+@pytest.mark.slow  # 8 s: three packs built in the page; make test and CI run it
+def test_exports_page_builds_each_statutory_pack(app):
+    at = app("exports", CAROL)
+    pack = next(r for r in at.radio if r.label == "Pack")
+    assert pack.value.startswith("Joint needs assessment")
+    assert any("Review date" in d.label for d in at.date_input)
+    next(b for b in at.button if b.label == "Build the pack").click().run()
+    assert not at.exception
+    labels = [d.label for d in at.get("download_button")]
+    assert "Download joint_needs_assessment.xlsx" in labels
+    assert "Download joint_needs_assessment_summary.pdf" in labels
+    assert any("the review is due by" in m.value for m in at.markdown)
+    for choice, name, finding in (
+        ("Safe accommodation", "safe_accommodation_assessment.xlsx", "Council of Europe"),
+        ("Map of Gaps", "map_of_gaps.xlsx", "areas have no"),
+    ):
+        pack = next(r for r in at.radio if r.label == "Pack")
+        pack.set_value(next(o for o in pack.options if o.startswith(choice))).run()
+        next(b for b in at.button if b.label == "Build the pack").click().run()
+        assert not at.exception
+        assert f"Download {name}" in [d.label for d in at.get("download_button")]
+        assert any(finding in m.value for m in at.markdown)
 
 
 def test_plan_page_creates_a_plan_adds_a_lot_and_shows_the_difference(app):
