@@ -63,11 +63,10 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             f"{row.priority:>5.1f}  red tiers {row.red_tiers:>2}  largest gap: {row.largest_gap}"
         )
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix.lower() == ".csv":
             from planner.exports.xlsx import csv_safe
 
-            csv_safe(result.flags).to_csv(out, index=False)
+            common.write_output(out, csv_safe(result.flags).to_csv(index=False).encode())
         else:
             tables = {
                 name: getattr(result, name)
@@ -87,7 +86,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             }
             payload["method"] = result.method
             payload["as_of"] = analysis.as_of.isoformat()
-            out.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+            common.write_output(out, json.dumps(payload, indent=1).encode("utf-8"))
         print(f"\nWrote {out}")
     return 0
 

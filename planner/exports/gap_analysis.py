@@ -32,6 +32,7 @@ from planner.exports.tables import (
 )
 from planner.exports.xlsx import Sheet, gss_workbook
 from planner.maps import RAG_COLOURS
+from planner.words import humanise
 
 TITLE = "Victim support: gaps and duplication"
 PCT, NUM, NUM1 = "0.0%", "#,##0", "#,##0.0"
@@ -273,7 +274,7 @@ def gap_analysis_workbook(
             "service": result.data_quality["service"],
             "provider": result.data_quality["organisation"],
             "what to check": [
-                QUALITY_WORDS.get(i) or words.of("quality", i) for i in result.data_quality["issue"]
+                QUALITY_WORDS.get(i) or humanise(i) for i in result.data_quality["issue"]
             ],
             "detail": [words.detail(d) for d in result.data_quality["detail"]],
             "service id": result.data_quality["service_id"],

@@ -98,10 +98,7 @@ ASSUMPTION_FORMATS = {
 def demand_words(demand: pd.DataFrame) -> pd.DataFrame:
     """The demand table with its headers in words (the need code left out: the need's name
     is there)."""
-    out = demand.drop(columns=[c for c in ("need",) if c in demand]).rename(columns=DEMAND_HEADERS)
-    if "status" in out:
-        out["status"] = out["status"].map(lambda s: "assessed" if s == "assessed" else s)
-    return out
+    return demand.drop(columns=[c for c in ("need",) if c in demand]).rename(columns=DEMAND_HEADERS)
 
 
 DEMAND_BLANKS = {

@@ -162,7 +162,6 @@ class Sheet:
     """column → the shorthand an empty cell gets (``[x]``, ``[z]`` or ``[c]``)."""
     empty: str = "No rows"
     """What the one row of an empty table says."""
-    widths: Mapping[str, int] = field(default_factory=dict)
 
 
 def _table_cells(sheet: Sheet) -> tuple[list[str], list[list[object]], set[str]]:
@@ -212,7 +211,7 @@ def lines_in(value: object, width: float) -> int:
     return sum(max(1, math.ceil(len(part) / usable)) for part in str(value).split("\n"))
 
 
-def fit_rows(ws, widths: Sequence[float], *, min_row: int, bold_scale: int = 1) -> None:
+def fit_rows(ws, widths: Sequence[float], *, min_row: int) -> None:
     """Set each row's height from its wrapped text (see ``LINE_HEIGHT``), and wrap every
     cell longer than its column."""
     for row in ws.iter_rows(min_row=min_row):
@@ -269,9 +268,7 @@ def write_table(
             for (cell,) in ws.iter_rows(min_row=first, min_col=idx, max_col=idx):
                 if isinstance(cell.value, int | float):
                     cell.number_format = fmt
-        width = sheet.widths.get(col) or (
-            MAX_WIDTH if col in sheet.wrap else _width(col, [r[idx - 1] for r in rows], fmt)
-        )
+        width = MAX_WIDTH if col in sheet.wrap else _width(col, [r[idx - 1] for r in rows], fmt)
         ws.column_dimensions[letter].width = width
         widths.append(width)
     total = sum(widths)
