@@ -8,10 +8,10 @@ that names the closest known names.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -68,9 +68,19 @@ class AreaSet:
     def name_of(self, code: str) -> str:
         return self.area(code).name
 
-    @property
+    @functools.cached_property
     def _lookup(self) -> dict[str, str]:
-        return _lookup_table(self)
+        """Each spelling of an area (normalised) to its code. Kept on the instance: hashing a
+        whole area set for a cache key costs more than the look-up itself."""
+        table: dict[str, str] = {}
+        for a in self.areas:
+            for spelling in (a.name, *a.spellings):
+                table[_normalise(spelling)] = a.code
+        return table
+
+    @functools.cached_property
+    def _code_set(self) -> frozenset[str]:
+        return frozenset(a.code for a in self.areas)
 
     def is_non_area(self, name: str) -> bool:
         """True for police rows such as 'Unknown' or 'Aviation Security' that are not areas."""
@@ -82,7 +92,7 @@ class AreaSet:
         key = str(name_or_code).strip()
         if _GSS.match(key.upper()):
             code = key.upper()
-            if code in self.codes:
+            if code in self._code_set:
                 return code
             raise UnknownAreaError(
                 f"Area code {key!r} is not one of the {len(self.areas)} areas of {self.name} "
@@ -124,15 +134,6 @@ class AreaSet:
                 "police_data": [a.police_force == self.police_force for a in self.areas],
             }
         )
-
-
-@cache
-def _lookup_table(area_set: AreaSet) -> dict[str, str]:
-    table: dict[str, str] = {}
-    for a in area_set.areas:
-        for spelling in (a.name, *a.spellings):
-            table[_normalise(spelling)] = a.code
-    return table
 
 
 _AREA_KEYS = {"code", "name", "spellings", "inner_outer", "sub_region", "police_force"}

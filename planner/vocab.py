@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +29,9 @@ LISTS = (
 @dataclass(frozen=True)
 class Vocabularies:
     lists: dict[str, dict[str, str]]
+    _folded: dict[str, dict[str, str]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def keys(self, name: str) -> list[str]:
         return list(self.lists[name])
@@ -38,11 +41,14 @@ class Vocabularies:
 
     def key_for(self, name: str, text: str) -> str | None:
         """The key for a key or a label (case-insensitive), or None."""
-        folded = str(text).strip().casefold()
-        for key, label in self.lists[name].items():
-            if folded in (key.casefold(), label.casefold()):
-                return key
-        return None
+        index = self._folded.get(name)
+        if index is None:  # each key and label case-folded, to its key (the first key wins)
+            index = {}
+            for key, label in self.lists[name].items():
+                index.setdefault(key.casefold(), key)
+                index.setdefault(label.casefold(), key)
+            self._folded[name] = index
+        return index.get(str(text).strip().casefold())
 
 
 def load_vocabularies(path: Path | None = None) -> Vocabularies:

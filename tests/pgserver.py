@@ -28,10 +28,38 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return cmd
 
 
+class Server:
+    """A throw-away server's URL (without a database name), and its stop and start."""
+
+    def __init__(self, bindir: Path, root: Path, port: int) -> None:
+        self.root, self.data, self.port = root, root / "data", port
+        self.pg_ctl = str(bindir / "pg_ctl")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.root / "log")
+        subprocess.run(
+            _as_postgres(
+                [self.pg_ctl, "-D", str(self.data), "-o", options, "-l", log, "-w", "start"]
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast``: every session is ended, its open transaction rolled back;
+        ``immediate``: the server quits at once, as on a power cut."""
+        subprocess.run(
+            _as_postgres([self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"]),
+            capture_output=True,
+        )
+
+
 @contextmanager
-def temporary_postgres() -> Iterator[str]:
-    """Start a server (trust authentication, no fsync), yield its SQLAlchemy URL without a
-    database name, stop it and remove its files."""
+def postgres_server() -> Iterator[Server]:
+    """Start a server (trust authentication, no fsync), yield it, stop it and remove its
+    files."""
     bindir = postgres_bin()
     if bindir is None:
         raise RuntimeError("PostgreSQL is not installed (make test installs it)")
@@ -39,30 +67,27 @@ def temporary_postgres() -> Iterator[str]:
     root.chmod(0o755)
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    data = root / "data"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    initdb = [str(bindir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres"]
+    server = Server(bindir, root, port)
+    initdb = [str(bindir / "initdb"), "-D", str(server.data), "--auth=trust", "-U", "postgres"]
     subprocess.run(
         _as_postgres([*initdb, "--encoding=UTF8", "--no-sync"]), check=True, capture_output=True
     )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    pg_ctl = str(bindir / "pg_ctl")
-    subprocess.run(
-        _as_postgres(
-            [pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
-        ),
-        check=True,
-        capture_output=True,
-    )
+    server.start()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        yield server
     finally:
-        subprocess.run(
-            _as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
-        )
+        server.stop("immediate")
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def temporary_postgres() -> Iterator[str]:
+    """A throw-away server's SQLAlchemy URL, without a database name."""
+    with postgres_server() as server:
+        yield server.url
 
 
 def create_database(server_url: str, name: str) -> str:

@@ -10,8 +10,10 @@ prints a traceback unless ``--debug`` is given.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
+import tempfile
 from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _logged(unraisable) -> None:
+    """An exception Python could not raise (a generator closed while collected): logged for
+    --debug, never printed as a traceback to the person at the terminal."""
+    logging.getLogger("planner").debug("ignored in %r: %r", unraisable.object, unraisable.exc_value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -42,6 +50,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    previous = sys.unraisablehook
+    if not args.debug:  # a clean-up that fails after a reported error stays quiet too
+        sys.unraisablehook = _logged
+    code = 1
+    try:
+        code = _run(args)
+        return code
+    finally:
+        if code:  # what the failure left to clean up is cleaned up while the hook is quiet
+            gc.collect()
+        sys.unraisablehook = previous
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with every expected failure as one sentence on standard error."""
     try:
         return int(args.func(args) or 0)
     except PlannerError as exc:
@@ -62,12 +85,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a path that cannot be written or read: a full disk, a folder
         if args.debug:
             raise
-        where = f" {exc.filename}" if exc.filename else ""
-        print(
-            f"planner: cannot use{where}: {exc.strerror or exc}. Check the path and that there is "
-            "space and permission to write there.",
-            file=sys.stderr,
-        )
+        if exc.filename:
+            print(
+                f"planner: cannot use {exc.filename}: {exc.strerror or exc}. Check the path and "
+                "that there is space and permission to write there.",
+                file=sys.stderr,
+            )
+        else:  # a temporary file (a workbook is built in the temporary folder)
+            print(
+                f"planner: cannot write a working file: {exc.strerror or exc}. Check that there "
+                "is space in the output folder and in the temporary folder "
+                f"({tempfile.gettempdir()}).",
+                file=sys.stderr,
+            )
         return 1
     except KeyboardInterrupt:
         print("planner: interrupted", file=sys.stderr)

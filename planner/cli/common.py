@@ -69,7 +69,18 @@ def read_input(path: Path) -> bytes:
 
 
 def write_output(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path``, making its folder (an unwritable path or a full disk is
-    reported by the CLI's entry point in a sentence)."""
+    """Write ``content`` to ``path``, making its folder: whole or not at all (it goes to
+    ``NAME.partial`` beside it first, renamed when complete, so a full disk never leaves a
+    half-written workbook in the file's place). An unwritable path or a full disk is reported
+    by the CLI's entry point in a sentence."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    if path.is_char_device():  # /dev/stdout and the like: nothing to rename
+        path.write_bytes(content)
+        return
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_bytes(content)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -78,15 +78,14 @@ def cmd_demand(args: argparse.Namespace) -> int:
         )
         print(summary.round(1).to_string())
         return 0
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
         from planner.exports.xlsx import csv_safe
 
-        csv_safe(table).to_csv(out, index=False)
+        common.write_output(out, csv_safe(table).to_csv(index=False).encode())
     else:
         from planner.exports.demand import demand_workbook
 
-        out.write_bytes(demand_workbook(table, data.assumptions))
+        common.write_output(out, demand_workbook(table, data.assumptions))
     print(f"Wrote {len(table)} rows ({table['need'].nunique()} needs) to {out}")
     return 0
 

@@ -78,8 +78,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
             lots = plan_lots_frame(plan, data.area_set)
             out = Path(args.out)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(framework_workbook(base, data, lots=lots))
+            common.write_output(out, framework_workbook(base, data, lots=lots))
             print(f"Wrote the framework with the plan's lots to {out}")
     return 0
 

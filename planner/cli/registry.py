@@ -55,8 +55,7 @@ def cmd_registry_template(args: argparse.Namespace) -> int:
 
     registry = common.open_registry()
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(template_bytes(registry.context.vocab, registry.context.area_set))
+    common.write_output(out, template_bytes(registry.context.vocab, registry.context.area_set))
     print(f"Wrote the registration template to {out}")
     return 0
 
@@ -90,7 +89,7 @@ def cmd_registry_import(args: argparse.Namespace) -> int:
         if args.report:
             from planner.registry.template import problems_workbook
 
-            Path(args.report).write_bytes(problems_workbook(exc.problems))
+            common.write_output(Path(args.report), problems_workbook(exc.problems))
             print(f"The problems are listed in {args.report}", file=sys.stderr)
         raise
     print(f"Imported {path.name}: {result}.")
@@ -120,18 +119,18 @@ def cmd_registry_export(args: argparse.Namespace) -> int:
         )
     records = registry.services(statuses=statuses, actor=common.cli_actor())
     orgs = registry.organisations().to_dict("records")
-    out.parent.mkdir(parents=True, exist_ok=True)
     if args.format == "xlsx":
         from planner.registry.template import export_bytes
 
         used = {r["organisation_id"] for r in records}
-        out.write_bytes(
+        common.write_output(
+            out,
             export_bytes(
                 registry.context.vocab,
                 registry.context.area_set,
                 records,
                 [o for o in orgs if o["id"] in used],
-            )
+            ),
         )
     else:
         from planner.assumptions import load_assumptions
@@ -146,7 +145,7 @@ def cmd_registry_export(args: argparse.Namespace) -> int:
             )
         import json
 
-        out.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
+        common.write_output(out, json.dumps(payload, indent=1, ensure_ascii=False).encode())
     demo = sum(bool(r.get("is_demo")) for r in records)
     note = f" ({demo} are demonstration data)" if demo else ""
     print(f"Wrote {len(records)} services{note} to {out}")
@@ -193,14 +192,7 @@ def cmd_registry_backup(args: argparse.Namespace) -> int:
 
     registry = common.open_registry()
     data = backup_bytes(registry.engine)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    try:
-        partial.write_bytes(data)  # whole or not at all: a full disk leaves no half backup
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
+    common.write_output(Path(args.out), data)  # whole or not at all: no half backup
     print(f"Wrote the whole registry to {args.out} ({len(data):,} bytes, checksummed).")
     return 0
 

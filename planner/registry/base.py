@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -175,19 +176,7 @@ class RegistryBase:
     @staticmethod
     def taken_child_ids(s: Session, record: dict) -> list[FieldProblem]:
         """Site and contract ids of ``record`` that already belong to another service."""
-        problems = []
-        for key, model in (("sites", Site), ("contracts", Contract)):
-            ids = {x["id"]: i for i, x in enumerate(record.get(key) or [], 1) if x.get("id")}
-            if not ids:
-                continue
-            rows = s.execute(
-                select(model.id).where(model.id.in_(list(ids)), model.service_id != record["id"])
-            )
-            for (taken,) in rows:
-                problems.append(
-                    FieldProblem(f"{key}[{ids[taken]}].id", "is already used by another service")
-                )
-        return problems
+        return taken_child_ids(s, [record]).get(record["id"], [])
 
     @staticmethod
     def demo_mark(actor: Actor, requested: bool, current: bool = False) -> bool:
@@ -241,6 +230,30 @@ def check_version(record, expected: int | None, what: str) -> None:
             f"you opened it (version {expected}, now {record.version}). Nothing was saved: "
             "reload it and make your change again."
         )
+
+
+def taken_child_ids(s: Session, records: Sequence[dict]) -> dict[str, list[FieldProblem]]:
+    """For each record (by id) its site and contract ids that already belong to another
+    service: one query per 500 ids, whatever the number of records."""
+    problems: dict[str, list[FieldProblem]] = {}
+    for key, model in (("sites", Site), ("contracts", Contract)):
+        owners: dict[str, list[tuple[str, int]]] = {}
+        for record in records:
+            for i, child in enumerate(record.get(key) or [], 1):
+                if child.get("id"):
+                    owners.setdefault(child["id"], []).append((record["id"], i))
+        ids = list(owners)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for taken, service_id in s.execute(
+                select(model.id, model.service_id).where(model.id.in_(chunk))
+            ):
+                for owner, i in owners[taken]:
+                    if owner != service_id:
+                        problems.setdefault(owner, []).append(
+                            FieldProblem(f"{key}[{i}].id", "is already used by another service")
+                        )
+    return problems
 
 
 def with_ids(record: dict) -> dict:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
 from planner.registry.auth import Actor, PermissionDenied
 from planner.registry.base import (
-    _SERVICE_LOAD,
     ConflictError,
     ImportResult,
     RegistryBase,
@@ -20,13 +19,16 @@ from planner.registry.base import (
     acting,
     busy_conflict,
     contended,
+    taken_child_ids,
     with_ids,
 )
-from planner.registry.models import Organisation, Service, utcnow
+from planner.registry.models import AuditEvent, Organisation, Service, utcnow
 from planner.registry.records import (
-    apply_to_service,
-    organisation_snapshot,
-    service_snapshot,
+    CHILD_TABLES,
+    ServiceRows,
+    collector_paused,
+    record_rows,
+    snapshot_of,
 )
 from planner.registry.validation import (
     ValidationError,
@@ -56,6 +58,10 @@ class BulkImport(RegistryBase):
         """
         if not actor.manages and (actor.role != "provider" or not actor.organisation_id):
             raise PermissionDenied(f"A {actor.role} account cannot import services.")
+        with collector_paused():
+            return self._import(actor, organisations, services, source)
+
+    def _import(self, actor: Actor, organisations, services, source: str) -> ImportResult:
         problems: list[RowProblem] = []
         organisations, services = list(organisations), list(services)
         services = self._own_organisation(actor, organisations, services)
@@ -150,10 +156,9 @@ class BulkImport(RegistryBase):
         with self.session() as s:
             known_orgs = {o for (o,) in s.execute(select(Organisation.id))}
             existing = {i: v for i, v in s.execute(select(Service.id, Service.organisation_id))}
-            for where, record in services:
-                problems += [
-                    RowProblem(where, p.field, p.message) for p in self.taken_child_ids(s, record)
-                ]
+            taken = taken_child_ids(s, [record for _, record in services])
+        for where, record in services:
+            problems += [RowProblem(where, p.field, p.message) for p in taken.get(record["id"], [])]
         known_orgs |= {r["id"] for _, r in orgs}
         problems += _shared_child_ids(services)
         for where, record in services:
@@ -171,45 +176,159 @@ class BulkImport(RegistryBase):
                 )
 
     def _write_organisations(self, s, actor: Actor, rows: Rows, source: str) -> int:
-        created = 0
+        """Every organisation of the file in a few statements (a national directory has
+        thousands): new ones inserted, the others updated where their version is the one
+        read, each with its audit event."""
+        table = Organisation.__table__
+        stored = {
+            row["id"]: dict(row)
+            for chunk in chunks([r["id"] for _, r in rows])
+            for row in s.execute(select(table).where(table.c.id.in_(chunk))).mappings()
+        }
+        now, new, changed, events = utcnow(), [], [], []
         for _, raw in rows:
-            org = s.get(Organisation, raw["id"])
-            before = organisation_snapshot(org) if org else None
-            if org is None:
-                org = Organisation(id=raw["id"], name=raw["name"])
-                s.add(org)
-                created += 1
+            old = stored.get(raw["id"])
+            row = dict(old) if old else {**dict.fromkeys(table.c.keys()), "version": 0}
+            row["id"] = raw["id"]
             for key in ORG_FIELDS:
                 if key in raw and raw[key] is not None and key != "is_demo":
-                    setattr(org, key, raw[key])
-            org.is_demo = self.demo_mark(actor, raw.get("is_demo"), bool(org.is_demo))
-            org.updated_at, org.updated_by = utcnow(), actor.username
-            s.flush()
-            after = organisation_snapshot(org)
-            self.audit(s, actor, "organisation", org.id, "import", before, after, note=source)
-        return created
+                    row[key] = raw[key]
+            current = bool(old and old["is_demo"])
+            row["is_demo"] = self.demo_mark(actor, raw.get("is_demo"), current)
+            row.update(updated_at=now, updated_by=actor.username, version=row["version"] + 1)
+            (changed if old else new).append(row)
+            before = _org_snapshot(old) if old else None
+            events.append(_event(actor, "organisation", row["id"], before, _org_snapshot(row)))
+        insert_rows(s, table, new)
+        _update_versioned(s, table, [(r, stored[r["id"]]["version"]) for r in changed])
+        _insert_events(s, events, now, source)
+        return len(new)
 
     def _write_services(self, s, actor: Actor, rows: Rows, source: str) -> int:
-        created = 0
-        for _, record in rows:
-            service = s.scalars(
-                select(Service).where(Service.id == record["id"]).options(*_SERVICE_LOAD)
-            ).one_or_none()
-            before = service_snapshot(service) if service else None
-            if service is None:
-                service = Service(id=record["id"])
-                s.add(service)
-                created += 1
-            else:
-                service.deleted_at = None
+        """Every service of the file in a few statements per table: children of the services
+        already stored deleted and written again, services inserted or updated where their
+        version is the one read (else someone changed them meanwhile: StaleDataError)."""
+        records = [record for _, record in rows]
+        stored = load_rows(s, [r["id"] for r in records])
+        now, new, changed, events = utcnow(), [], [], []
+        children: dict[str, list[dict]] = {name: [] for name in CHILD_TABLES}
+        for record in records:
+            old = stored.get(record["id"])
             record["status"] = self._status_for(actor, record["status"], default="approved")
-            record["is_demo"] = self.demo_mark(actor, record["is_demo"], bool(service.is_demo))
-            apply_to_service(service, record)
-            service.updated_at, service.updated_by = utcnow(), actor.username
-            s.flush()
-            after = service_snapshot(service)
-            self.audit(s, actor, "service", service.id, "import", before, after, note=source)
-        return created
+            current = bool(old and old.service["is_demo"])
+            record["is_demo"] = self.demo_mark(actor, record["is_demo"], current)
+            rows_ = record_rows(record, old.sites if old else ())
+            service = {
+                **rows_.service,
+                "updated_at": now,
+                "updated_by": actor.username,
+                "deleted_at": None,
+                "version": old.service["version"] + 1 if old else 1,
+            }
+            (changed if old else new).append(service)
+            for name in CHILD_TABLES:
+                children[name] += [{**c, "service_id": record["id"]} for c in getattr(rows_, name)]
+            before = snapshot_of(old) if old else None
+            events.append(_event(actor, "service", record["id"], before, snapshot_of(rows_)))
+        for chunk in chunks([r["id"] for r in changed]):
+            for model in CHILD_TABLES.values():
+                s.execute(delete(model.__table__).where(model.__table__.c.service_id.in_(chunk)))
+        table = Service.__table__
+        insert_rows(s, table, new)
+        _update_versioned(s, table, [(r, stored[r["id"]].service["version"]) for r in changed])
+        for name, model in CHILD_TABLES.items():
+            insert_rows(s, model.__table__, children[name])
+        _insert_events(s, events, now, source)
+        return len(new)
+
+
+CHUNK = 500
+"""Ids per ``IN (...)`` list: well inside every database's limit on bound values."""
+
+
+def chunks(ids: list[str], size: int = CHUNK) -> Iterable[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def load_rows(s, ids: list[str]) -> dict[str, ServiceRows]:
+    """The stored rows of the services with these ids (deleted ones too), by id; on
+    PostgreSQL locked until the import ends (in the ids' order, so two imports never
+    deadlock), so a save made meanwhile waits and then finds its version out of date."""
+    out: dict[str, ServiceRows] = {}
+    table = Service.__table__
+    for chunk in chunks(ids):
+        query = select(table).where(table.c.id.in_(chunk)).order_by(table.c.id).with_for_update()
+        for row in s.execute(query).mappings():
+            out[row["id"]] = ServiceRows(dict(row))
+        for name, model in CHILD_TABLES.items():
+            child = model.__table__
+            for row in s.execute(select(child).where(child.c.service_id.in_(chunk))).mappings():
+                # a service created by another import since the read above is not updated
+                # here: inserting it again fails, and the import is refused ("try again")
+                if row["service_id"] in out:
+                    getattr(out[row["service_id"]], name).append(dict(row))
+    return out
+
+
+def _update_versioned(s, table, rows: list[tuple[dict, int]]) -> None:
+    """Update each row where its version is still the one read; any other means another
+    writer got there first, and the whole import is rolled back."""
+    if not rows:
+        return
+    columns = [c for c in rows[0][0] if c != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_read"))
+        .values({c: bindparam(c) for c in columns})
+    )
+    params = [{**{c: r[c] for c in columns}, "_id": r["id"], "_read": v} for r, v in rows]
+    if s.execute(statement, params).rowcount != len(params):
+        raise StaleDataError(f"{table.name}: changed by someone else during the import")
+
+
+def _org_snapshot(row: dict) -> dict:
+    return {"id": row["id"], **{k: row.get(k) for k in ORG_FIELDS}}
+
+
+def _event(actor: Actor, entity: str, entity_id: str, before, after) -> dict:
+    return {
+        "actor": actor.username,
+        "entity": entity,
+        "entity_id": entity_id,
+        "action": "import",
+        "before": before,
+        "after": after,
+    }
+
+
+def _insert_events(s, events: list[dict], at, note: str) -> None:
+    insert_rows(s, AuditEvent.__table__, [{**e, "at": at, "note": note} for e in events])
+
+
+def insert_rows(s, table, rows: list[dict]) -> None:
+    """Insert rows (all with the same keys): on PostgreSQL with COPY (an executemany is one
+    statement per row there: two thirds of a national import's time), elsewhere with the
+    driver's executemany."""
+    if not rows:
+        return
+    connection = s.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        s.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+    statement = f"COPY {table.name} ({names}) FROM STDIN"
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        with cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                values = zip(processors, row.values(), strict=True)
+                copy.write_row([f(v) if f else v for f, v in values])
+    except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy would raise it (IntegrityError…)
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
 
 
 def _shared_child_ids(services: Rows) -> list[RowProblem]:

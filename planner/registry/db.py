@@ -103,8 +103,16 @@ def migrate(engine: Engine, revision: str = "head", *, down: bool = False) -> No
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
                 connection.commit()
+                # Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE, so a
+                # table rebuild's CREATE TABLE _alembic_tmp_... was committed on its own and a
+                # migration killed midway left it behind: every statement of the migration
+                # now runs inside one explicit transaction, all or nothing
+                connection.connection.driver_connection.isolation_level = None
             try:
                 with connection.begin():
+                    if sqlite:
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")
+                        _drop_leftover_copies(connection)
                     cfg.attributes["connection"] = connection
                     (command.downgrade if down else command.upgrade)(cfg, revision)
                     if sqlite:
@@ -116,10 +124,45 @@ def migrate(engine: Engine, revision: str = "head", *, down: bool = False) -> No
                             )
             finally:
                 if sqlite:
+                    connection.connection.driver_connection.isolation_level = ""
                     connection.exec_driver_sql("PRAGMA foreign_keys = ON")
                     connection.commit()
     except (OperationalError, SADatabaseError) as exc:
         raise database_failure(engine, exc) from exc
+
+
+LOST_WORDS = (
+    "terminating connection",
+    "server closed the connection",
+    "connection is closed",
+    "consuming input failed",
+    "connection reset",
+    "connection is lost",
+)
+"""What psycopg and PostgreSQL say when the server went away in the middle of a command."""
+
+LEFTOVER = "_alembic_tmp_"
+
+
+def _drop_leftover_copies(connection) -> None:
+    """Drop the half-made table copies (``_alembic_tmp_<table>``) that a SQLite migration
+    killed midway by an older planner left behind (its table is intact: the copy replaces it
+    only in the step after). A copy whose table is gone is refused: restore from a backup."""
+    names = {
+        name
+        for (name,) in connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        )
+    }
+    for name in sorted(n for n in names if n.startswith(LEFTOVER)):
+        table = name.removeprefix(LEFTOVER)
+        if table not in names:
+            raise DatabaseError(
+                f"An interrupted upgrade left the table {table} only as its copy {name}: "
+                "nothing was changed. Restore the registry from a backup "
+                "(`planner registry restore`)."
+            )
+        connection.exec_driver_sql(f'DROP TABLE "{name}"')
 
 
 def database_failure(engine: Engine | None, exc: Exception) -> DatabaseError:
@@ -136,6 +179,12 @@ def database_failure(engine: Engine | None, exc: Exception) -> DatabaseError:
         return DatabaseError(
             f"The registry database at {where} is read-only ({cause}): nothing was changed. "
             "Give the planner write access to the file and its folder."
+        )
+    if any(w in text for w in LOST_WORDS):
+        return DatabaseError(
+            f"The connection to the database at {where} was lost mid-command ({cause}): the "
+            "server stopped or restarted, and what was being saved was rolled back. Check that "
+            "the server is running, then do it again."
         )
     if any(w in text for w in ("connection failed", "could not connect", "refused", "timeout")):
         return DatabaseError(
@@ -163,6 +212,14 @@ def check_database(engine: Engine, *, quick: bool = False) -> list[str]:
                 pragma = "quick_check" if quick else "integrity_check"
                 rows = [r[0] for r in connection.exec_driver_sql(f"PRAGMA {pragma}")]
                 problems += [r for r in rows if r != "ok"]
+                problems += [
+                    f"an interrupted upgrade left the table copy {name}: run planner "
+                    "registry init to finish the upgrade (the copy is removed)"
+                    for (name,) in connection.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    )
+                    if name.startswith(LEFTOVER)
+                ]
             else:
                 connection.exec_driver_sql("SELECT 1")
         revision = schema_revision(engine)

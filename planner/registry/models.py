@@ -146,6 +146,9 @@ class Site(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     area_code: Mapped[str] = mapped_column(String(9))
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    reference_key: Mapped[str | None] = mapped_column(String(36), index=True)
+    """For a site whose id is random (every confidential site): the id its provider's own
+    reference gives, so a re-import finds it. Never exported."""
 
 
 class Contract(Base):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from planner.errors import PlannerError
 from planner.registry.oruk_export import AGE_RANGES, TAXONOMY_PREFIX, OrukError
+from planner.registry.records import collector_paused
 from planner.registry.validation import ValidationContext
 from planner.schema import TAXONOMIES, TERM_FIELDS
 
@@ -92,13 +93,15 @@ TEXT = {
     "number",
 }
 MAX_PROBLEMS = 60
+CHECKED = LISTS_OF_OBJECTS | OBJECTS | TEXT
 
 
 def read_oruk_json(data: bytes, name: str) -> object:
     """The JSON of an upload, or an OrukError that says why it cannot be read: not UTF-8, not
     JSON, nested too deeply, or a number too long to be one."""
     try:
-        return json.loads(data.decode("utf-8"))
+        with collector_paused():
+            return json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise OrukError(f"{name} is not UTF-8 text ({exc.reason}); save it as UTF-8.") from exc
     except json.JSONDecodeError as exc:
@@ -113,36 +116,58 @@ def shape_problems(value: object, path: str = "") -> list[str]:
     """Where ``value`` (an ORUK payload) has a value of the wrong kind: a text where a list of
     objects is expected, a list where an id is expected. Each with its path."""
     problems: list[str] = []
-    _walk(value, path or "(payload)", problems, depth=0)
+    _walk(value, (), problems, path or "(payload)")
     return problems[:MAX_PROBLEMS]
 
 
-def _walk(value: object, path: str, problems: list[str], depth: int) -> None:
+def _where(steps: tuple, root: str) -> str:
+    """A path such as ``[3].service_at_locations[0].location`` (built only for a problem)."""
+    text = root
+    for step in steps:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        else:
+            text = step if text == "(payload)" else f"{text}.{step}"
+    return text
+
+
+def _walk(value: object, steps: tuple, problems: list[str], root: str) -> None:
     if len(problems) >= MAX_PROBLEMS:
         return
-    if depth > 20:
-        problems.append(f"{path}: nested more deeply than Open Referral UK records are")
+    if len(steps) > 20:
+        problems.append(
+            f"{_where(steps, root)}: nested more deeply than Open Referral UK records are"
+        )
         return
     if isinstance(value, list):
         for i, item in enumerate(value):
-            _walk(item, f"{path}[{i}]", problems, depth + 1)
+            if isinstance(item, (list, dict)):
+                _walk(item, (*steps, i), problems, root)
         return
     if not isinstance(value, dict):
         return
     for key, item in value.items():
-        where = f"{path}.{key}" if path != "(payload)" else key
         if item is None:
             continue
-        if key in LISTS_OF_OBJECTS and not (
-            isinstance(item, list) and all(isinstance(x, dict) for x in item)
-        ):
-            problems.append(f"{where}: expected a list of objects, found {_kind(item)}")
-        elif key in OBJECTS and not isinstance(item, dict):
-            problems.append(f"{where}: expected an object, found {_kind(item)}")
-        elif key in TEXT and not isinstance(item, (str, int, float)):
-            problems.append(f"{where}: expected text, found {_kind(item)}")
-        else:
-            _walk(item, where, problems, depth + 1)
+        expected = _expected(key, item) if key in CHECKED else None
+        if expected:
+            where = _where((*steps, key), root)
+            problems.append(f"{where}: expected {expected}, found {_kind(item)}")
+        elif isinstance(item, (list, dict)):
+            _walk(item, (*steps, key), problems, root)
+
+
+def _expected(key: str, item: object) -> str | None:
+    """What ``key`` must hold, when ``item`` is not that."""
+    if key in LISTS_OF_OBJECTS and not (
+        isinstance(item, list) and all(isinstance(x, dict) for x in item)
+    ):
+        return "a list of objects"
+    if key in OBJECTS and not isinstance(item, dict):
+        return "an object"
+    if key in TEXT and not isinstance(item, (str, int, float)):
+        return "text"
+    return None
 
 
 def _kind(value: object) -> str:
@@ -152,6 +177,11 @@ def _kind(value: object) -> str:
 def oruk_to_records(payload: object, ctx: ValidationContext) -> OrukImport:
     """Map ORUK records to registry input records; list what could not be mapped. A payload
     with values of the wrong kind is refused whole, with the path of each."""
+    with collector_paused():
+        return _to_records(payload, ctx)
+
+
+def _to_records(payload: object, ctx: ValidationContext) -> OrukImport:
     problems = shape_problems(payload)
     if problems:
         raise OrukError(
