@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,7 +66,14 @@ def check_upload(data: bytes, *, filename: str = "upload.xlsx") -> None:
         names = archive.namelist()
         _check_entries(archive, filename)
         _read_bounded(archive, filename)
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        ValueError,
+        OSError,
+        NotImplementedError,
+    ) as exc:
         raise WorkbookError(
             f"{filename} is damaged or incomplete ({exc}); download or save it again."
         ) from exc
@@ -123,15 +131,33 @@ def _cell_problems(cell) -> str | None:
     return None
 
 
-def _rows(wb, sheet: str, expected: Sequence[str], problems: list[RowProblem]):
+class _SharedStrings(list):
+    """A workbook's shared strings that refuse a negative index: openpyxl reads a cell
+    ``<c t="s"><v>-1</v></c>`` as Python's ``strings[-1]``, the last string, silently."""
+
+    def __getitem__(self, index):
+        if isinstance(index, int) and index < 0:
+            raise IndexError(f"the shared string {index} does not exist")
+        return super().__getitem__(index)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _rows(wb, sheet: str, expected: Sequence[str], problems: list[RowProblem], reading: list):
+    reading[0] = f"the sheet {sheet}"
     if sheet not in wb.sheetnames:
         problems.append(RowProblem(sheet, "(sheet)", "the sheet is missing; use the template"))
         return []
     ws = wb[sheet]
+    if isinstance(getattr(ws, "_shared_strings", None), list):  # openpyxl's read-only sheet
+        ws._shared_strings = _SharedStrings(ws._shared_strings)
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()  # never trust the sheet's declared range (A1:XFD1048576)
     rows = ws.iter_rows(max_col=len(expected) + MAX_EXTRA_COLUMNS)
     try:
+        reading[0] = f"{sheet} row 1"
         header_cells = next(rows)
     except StopIteration:
         problems.append(RowProblem(sheet, "(header)", "the sheet is empty"))
@@ -146,6 +172,7 @@ def _rows(wb, sheet: str, expected: Sequence[str], problems: list[RowProblem]):
     if missing:
         return []
     out = []
+    reading[0] = f"{sheet} row 2"  # the row being fetched, should fetching it fail
     for number, cells in enumerate(rows, start=2):
         where = f"{sheet} row {number}"
         if number > MAX_ROWS + 1:
@@ -155,6 +182,7 @@ def _rows(wb, sheet: str, expected: Sequence[str], problems: list[RowProblem]):
         values = _values(where, header, cells, problems)
         if any(v is not None for v in values.values()):
             out.append((where, values))
+        reading[0] = f"{sheet} row {number + 1}"
     return out
 
 
@@ -183,15 +211,30 @@ def parse_workbook(
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for malformed parts
-        raise WorkbookError(f"{filename} cannot be read as an Excel workbook: {exc}") from exc
+        raise WorkbookError(
+            f"{filename} is damaged and cannot be read as an Excel workbook ({_first_line(exc)}). "
+            "Open it in Excel or LibreOffice and save it again, or download it again."
+        ) from exc
     problems: list[RowProblem] = []
-    orgs = _rows(wb, "Organisations", ORG_COLUMNS, problems)
-    cols = service_columns(vocab)
-    services = _rows(wb, "Services", cols, problems)
-    areas = _rows(wb, "Service areas", AREA_COLUMNS, problems)
-    sites = _rows(wb, "Sites", SITE_COLUMNS, problems)
-    contracts = _rows(wb, "Contracts", CONTRACT_COLUMNS, problems)
-    wb.close()
+    sheets = {
+        "Organisations": ORG_COLUMNS,
+        "Services": service_columns(vocab),
+        "Service areas": AREA_COLUMNS,
+        "Sites": SITE_COLUMNS,
+        "Contracts": CONTRACT_COLUMNS,
+    }
+    reading = [""]  # the sheet and row being read, for the message if the file breaks there
+    try:
+        orgs, services, areas, sites, contracts = (
+            _rows(wb, sheet, columns, problems, reading) for sheet, columns in sheets.items()
+        )
+    except Exception as exc:  # openpyxl raises many types for a damaged sheet: one message
+        raise WorkbookError(
+            f"{filename} is damaged: {reading[0]} cannot be read ({_first_line(exc)}). Open it "
+            "in Excel or LibreOffice and save it again, or download it again."
+        ) from exc
+    finally:
+        wb.close()
     service_records, by_id = _service_rows(services, vocab, problems)
     _attach(areas, by_id, problems, _add_area)
     _attach(sites, by_id, problems, lambda raw, row: raw["sites"].append(_site(row)))
