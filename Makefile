@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 
-.PHONY: app test quick lint format bench bench-load venv system-deps clean
+.PHONY: app test quick lint format bench bench-load bench-bulk venv system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench: venv
 # writers and imports racing on SQLite and a throw-away PostgreSQL: successes, conflicts, lost
 bench-load: venv system-deps
 	$(BIN)/python bench/load.py
+
+bench-bulk: venv system-deps
+	$(BIN)/python bench/bulk.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache reports/*.csv reports/*.xlsx reports/screenshots

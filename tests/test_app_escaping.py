@@ -74,3 +74,23 @@ def test_find_support_shows_a_hostile_name_as_text(tmp_path, validation_ctx, mon
     assert "Trust \\<b\\>bold\\</b\\> \\:red\\[x\\]" in card
     hours = next(s for s in sources if s.startswith("When:"))
     assert "![" not in hours and "\\!\\[\\]" in hours
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysqlish+nodriver://admin:s3cr3t-pw@db.example/registry",
+        "postgresql://admin:s3cr3t-pw@127.0.0.1:9/registry",  # nothing listens on port 9
+    ],
+)
+def test_a_database_password_is_never_shown_to_a_visitor(tmp_path, monkeypatch, url):
+    """Issue 15: the app once showed the DATABASE_URL, password and all, to anyone who opened
+    a public page while the database could not be used."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("pages/find_support.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(str(e.value) for e in [*at.error, *at.warning, *at.markdown, *at.caption])
+    assert "s3cr3t-pw" not in shown
+    assert at.error, "the visitor is told the registry cannot be used"
