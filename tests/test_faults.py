@@ -150,6 +150,7 @@ def tables_and_revision(engine) -> tuple[set[str], str | None]:
     return set(inspect(engine).get_table_names()), schema_revision(engine)
 
 
+@pytest.mark.slow  # a new process, killed
 def test_an_upgrade_killed_midway_leaves_the_registry_as_it_was(registry, validation_ctx):
     """Migration 0004 rebuilds tables on SQLite (a copy, then a swap) and alters columns on
     PostgreSQL; a process killed between its statements must leave the old schema whole (no

@@ -20,6 +20,8 @@ from planner.registry.service import Registry
 from tests.cli_helpers import clean_env, run_in_process
 from tests.registry_helpers import org, service_raw
 
+pytestmark = pytest.mark.slow  # new processes and PostgreSQL servers of their own
+
 
 def sqlite_state(path: Path) -> str:
     """A digest of every row of every table: equal digests, an unchanged registry."""
@@ -129,7 +131,6 @@ def wait_for(condition, what: str, seconds: float = 60) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.slow
 def test_the_server_stopping_mid_session_is_a_sentence(own_server, validation_ctx):
     server, url = own_server
     registry = Registry.open(validation_ctx, url)
@@ -156,7 +157,6 @@ def test_the_server_stopping_mid_session_is_a_sentence(own_server, validation_ct
 
 
 @pytest.mark.postgres
-@pytest.mark.slow
 def test_the_server_stopping_during_a_cli_import_changes_nothing(
     own_server, demo_env, tmp_path, validation_ctx
 ):
