@@ -217,9 +217,9 @@ class BulkImport(RegistryBase):
             record["status"] = self._status_for(actor, record["status"], default="approved")
             current = bool(old and old.service["is_demo"])
             record["is_demo"] = self.demo_mark(actor, record["is_demo"], current)
-            rows_ = record_rows(record, old.sites if old else ())
+            new_rows = record_rows(record, old.sites if old else ())
             service = {
-                **rows_.service,
+                **new_rows.service,
                 "updated_at": now,
                 "updated_by": actor.username,
                 "deleted_at": None,
@@ -227,9 +227,11 @@ class BulkImport(RegistryBase):
             }
             (changed if old else new).append(service)
             for name in CHILD_TABLES:
-                children[name] += [{**c, "service_id": record["id"]} for c in getattr(rows_, name)]
+                children[name] += [
+                    {**c, "service_id": record["id"]} for c in getattr(new_rows, name)
+                ]
             before = snapshot_of(old) if old else None
-            events.append(_event(actor, "service", record["id"], before, snapshot_of(rows_)))
+            events.append(_event(actor, "service", record["id"], before, snapshot_of(new_rows)))
         for chunk in chunks([r["id"] for r in changed]):
             for model in CHILD_TABLES.values():
                 s.execute(delete(model.__table__).where(model.__table__.c.service_id.in_(chunk)))

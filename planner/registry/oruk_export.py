@@ -15,8 +15,7 @@ import math
 import uuid
 from functools import cache
 from pathlib import Path
-
-from jsonschema import Draft202012Validator, FormatChecker
+from typing import TYPE_CHECKING
 
 from planner.areas import AreaSet
 from planner.assumptions import Assumptions
@@ -27,6 +26,10 @@ from planner.registry.validation import ValidationContext
 from planner.schema import SCOPE_WORDS, TAXONOMIES
 from planner.settings import load_settings
 from planner.vocab import Vocabularies
+
+if TYPE_CHECKING:  # jsonschema takes 3 s to import (its format checkers build grammars):
+    # loaded only when an export is validated, never for an import
+    from jsonschema import Draft202012Validator
 
 NAMESPACE = uuid.UUID("0d3f3f0e-5d7c-4a36-8f21-6c0b9d1f2a77")
 TAXONOMY_PREFIX = "victim-services-planner"
@@ -258,6 +261,8 @@ def _funding_text(contract: dict, vocab: Vocabularies) -> str:
 @cache
 def service_validator(schema_dir: Path | None = None) -> Draft202012Validator:
     """The validator of ``service.json`` (default folder: ``Settings.oruk_schema_dir``)."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
     path = (schema_dir or load_settings().oruk_schema_dir) / "service.json"
     if not path.is_file():
         raise OrukError(f"The Open Referral UK schema {path} is not available.")
