@@ -120,6 +120,8 @@ def test_imports_racing_on_the_same_services_lose_nothing(registry):
     assert {s["version"] for s in stored} == {outcomes.count("ok")}
 
 
+@pytest.mark.postgres
+@pytest.mark.slow  # parametrizing the fixture here drops the marks its "postgres" param carries
 @pytest.mark.parametrize("registry", ["postgres"], indirect=True)
 def test_a_form_save_during_an_import_waits_and_finds_its_copy_out_of_date(registry):
     """Someone saves a service from the form while an import is rewriting it: the save
