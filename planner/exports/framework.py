@@ -21,6 +21,7 @@ from planner.exports.tables import (
     LICENCE,
     assumption_words,
     labels_for,
+    produced,
     when,
 )
 from planner.exports.xlsx import Sheet, gss_workbook
@@ -146,7 +147,7 @@ def framework_workbook(
     a = data.assumptions
     words = labels_for(data)
     labels = {n: s.label for n, s in a.needs.items()}
-    generated = generated or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    generated = produced(generated)
     plan_lots = lots is not None
     lots = proposed_lots(analysis, data) if lots is None else lots
     coverage = analysis.result.coverage

@@ -27,6 +27,7 @@ from planner.exports.tables import (
     assumption_words,
     demand_words,
     labels_for,
+    produced,
     services_words,
     when,
 )
@@ -102,7 +103,7 @@ def gap_analysis_workbook(
     names = {x.code: x.name for x in data.area_set.areas}
     labels = {n: s.label for n, s in a.needs.items()}
     chosen_needs = [n for n in a.needs if not needs or n in needs]
-    generated = generated or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    generated = produced(generated)
     demand = _filter(analysis.demand, needs, areas)
     periods = (
         demand.dropna(subset=["period_end"]).groupby("need")[["period_start", "period_end"]].first()

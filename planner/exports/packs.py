@@ -13,7 +13,7 @@ import pandas as pd
 from planner.analysis import Analysis
 from planner.datasets import PlannerData
 from planner.exports.duties import DA_DUTIES, MAP_OF_GAPS_SOURCE, VPA_DUTIES
-from planner.exports.tables import DATA_VINTAGES, LICENCE, labels_for, when
+from planner.exports.tables import DATA_VINTAGES, LICENCE, labels_for, produced, when
 from planner.exports.xlsx import Sheet, gss_workbook
 from planner.needs_assessment import needs_assessment
 from planner.packs import Pack, map_of_gaps, safe_accommodation
@@ -41,7 +41,7 @@ def _duties_sheet(duties) -> Sheet:
     )
 
 
-def _cover_head(data: PlannerData, analysis: Analysis, generated: dt.datetime) -> list:
+def _cover_head(data: PlannerData, analysis: Analysis) -> list:
     return [
         ("Area set", f"{data.area_set.name} ({len(data.area_set.areas)} areas)"),
         ("Services", f"{len(analysis.tables.services)} approved services on the registry"),
@@ -66,6 +66,14 @@ def _warning(analysis: Analysis) -> str | None:
     )
 
 
+def _workbook(title: str, analysis: Analysis, cover: list, notes: list, sheets: list) -> bytes:
+    """A pack's workbook: its cover, notes and tables, with the demonstration warning when the
+    registry is the fictional one."""
+    return gss_workbook(
+        title=title, cover=cover, notes=notes, sheets=sheets, warning=_warning(analysis)
+    )
+
+
 def needs_assessment_pack(
     analysis: Analysis,
     data: PlannerData,
@@ -76,7 +84,7 @@ def needs_assessment_pack(
     generated: dt.datetime | None = None,
 ) -> tuple[bytes, Pack]:
     """The joint needs assessment workbook (Victims and Prisoners Act 2024, ss. 13-15)."""
-    generated = generated or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    generated = produced(generated)
     review = review or generated.date().replace(year=generated.year + 1)
     words = labels_for(data)
     pack = needs_assessment(analysis, data, words, consultation=consultation, review=review)
@@ -94,7 +102,7 @@ def needs_assessment_pack(
             "not in force and no template had been published when this pack was written.",
         ),
         ("Relevant authorities (s.13(3))", authorities),
-        *_cover_head(data, analysis, generated),
+        *_cover_head(data, analysis),
         ("Review date (s.14(5))", when(review)),
         *[(f"{s} of the Act", f"{words_} Answered in: {where}") for s, words_, where in VPA_DUTIES],
         *_cover_tail(contact, generated),
@@ -188,14 +196,13 @@ def needs_assessment_pack(
             wrap=("what they said", "what changed as a result"),
         ),
     ]
-    content = gss_workbook(
-        title=f"Joint needs assessment of victim support: {data.area_set.name}",
-        cover=cover,
-        notes=notes,
-        sheets=sheets,
-        warning=_warning(analysis),
-    )
-    return content, pack
+    return _workbook(
+        f"Joint needs assessment of victim support: {data.area_set.name}",
+        analysis,
+        cover,
+        notes,
+        sheets,
+    ), pack
 
 
 def needs_assessment_summary_pdf(
@@ -205,7 +212,7 @@ def needs_assessment_summary_pdf(
     date and the duties, on one or two A4 pages."""
     from fpdf import FPDF
 
-    generated = generated or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    generated = produced(generated)
     pdf = FPDF(format="A4")
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(True, 16)
@@ -264,7 +271,7 @@ def safe_accommodation_pack(
     generated: dt.datetime | None = None,
 ) -> tuple[bytes, Pack]:
     """The safe accommodation needs assessment (Domestic Abuse Act 2021, Part 4)."""
-    generated = generated or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    generated = produced(generated)
     words = labels_for(data)
     pack = safe_accommodation(analysis, data, words)
     t = pack.tables
@@ -276,7 +283,7 @@ def safe_accommodation_pack(
             "following the Domestic Abuse Act 2021, Part 4 (in force since 1 October 2021).",
         ),
         ("Tier-one authority", data.area_set.tier_one_authority or "Set it in the area file"),
-        *_cover_head(data, analysis, generated),
+        *_cover_head(data, analysis),
         ("Standard", str(pack.extra["standard_source"])),
         *[(f"{s} of the Act", f"{w} Answered in: {where}") for s, w, where in DA_DUTIES],
         *_cover_tail(contact, generated),
@@ -338,14 +345,9 @@ def safe_accommodation_pack(
             empty="No gaps found",
         ),
     ]
-    content = gss_workbook(
-        title=f"Safe accommodation needs assessment: {data.area_set.name}",
-        cover=cover,
-        notes=notes,
-        sheets=sheets,
-        warning=_warning(analysis),
-    )
-    return content, pack
+    return _workbook(
+        f"Safe accommodation needs assessment: {data.area_set.name}", analysis, cover, notes, sheets
+    ), pack
 
 
 def map_of_gaps_pack(
@@ -357,7 +359,7 @@ def map_of_gaps_pack(
 ) -> tuple[bytes, Pack]:
     """The Map of Gaps matrix: violence type × support type per area, by-and-for provision,
     and the count of areas with none."""
-    generated = generated or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    generated = produced(generated)
     words = labels_for(data)
     pack = map_of_gaps(analysis, data, words)
     t = pack.tables
@@ -369,7 +371,7 @@ def map_of_gaps_pack(
             "measure of the national Map of Gaps audits, so that results can be compared.",
         ),
         ("Comparable with", MAP_OF_GAPS_SOURCE),
-        *_cover_head(data, analysis, generated),
+        *_cover_head(data, analysis),
         *_cover_tail(contact, generated),
     ]
     notes = [
@@ -403,11 +405,10 @@ def map_of_gaps_pack(
             "support type.",
         ),
     ]
-    content = gss_workbook(
-        title=f"Map of Gaps: violence type by support type, {data.area_set.name}",
-        cover=cover,
-        notes=notes,
-        sheets=sheets,
-        warning=_warning(analysis),
-    )
-    return content, pack
+    return _workbook(
+        f"Map of Gaps: violence type by support type, {data.area_set.name}",
+        analysis,
+        cover,
+        notes,
+        sheets,
+    ), pack

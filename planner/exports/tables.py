@@ -40,6 +40,11 @@ QUALITY_WORDS = {
 YES_NO = {True: "yes", False: "no"}
 
 
+def produced(generated: dt.datetime | None = None) -> dt.datetime:
+    """When an export is made: ``generated`` if given (tests fix it), else now, to the second."""
+    return generated or dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 def when(moment: dt.datetime | dt.date) -> str:
     """A date (and time) as a reader writes it: 30 November 2026 at 12:00 UTC."""
     day = f"{moment.day} {moment:%B %Y}"

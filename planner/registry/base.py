@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -232,6 +232,15 @@ def check_version(record, expected: int | None, what: str) -> None:
         )
 
 
+CHUNK = 500
+"""Ids per ``IN (...)`` list: well inside every database's limit on bound values."""
+
+
+def chunks(ids: list[str], size: int = CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def taken_child_ids(s: Session, records: Sequence[dict]) -> dict[str, list[FieldProblem]]:
     """For each record (by id) its site and contract ids that already belong to another
     service: one query per 500 ids, whatever the number of records."""
@@ -242,9 +251,7 @@ def taken_child_ids(s: Session, records: Sequence[dict]) -> dict[str, list[Field
             for i, child in enumerate(record.get(key) or [], 1):
                 if child.get("id"):
                     owners.setdefault(child["id"], []).append((record["id"], i))
-        ids = list(owners)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in chunks(list(owners)):
             for taken, service_id in s.execute(
                 select(model.id, model.service_id).where(model.id.in_(chunk))
             ):

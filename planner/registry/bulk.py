@@ -18,6 +18,7 @@ from planner.registry.base import (
     RowProblem,
     acting,
     busy_conflict,
+    chunks,
     contended,
     taken_child_ids,
     with_ids,
@@ -242,15 +243,6 @@ class BulkImport(RegistryBase):
             insert_rows(s, model.__table__, children[name])
         _insert_events(s, events, now, source)
         return len(new)
-
-
-CHUNK = 500
-"""Ids per ``IN (...)`` list: well inside every database's limit on bound values."""
-
-
-def chunks(ids: list[str], size: int = CHUNK) -> Iterable[list[str]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def load_rows(s, ids: list[str]) -> dict[str, ServiceRows]:

@@ -144,16 +144,20 @@ LOST_WORDS = (
 LEFTOVER = "_alembic_tmp_"
 
 
+def _sqlite_tables(connection) -> set[str]:
+    return {
+        n
+        for (n,) in connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        )
+    }
+
+
 def _drop_leftover_copies(connection) -> None:
     """Drop the half-made table copies (``_alembic_tmp_<table>``) that a SQLite migration
     killed midway by an older planner left behind (its table is intact: the copy replaces it
     only in the step after). A copy whose table is gone is refused: restore from a backup."""
-    names = {
-        name
-        for (name,) in connection.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-        )
-    }
+    names = _sqlite_tables(connection)
     for name in sorted(n for n in names if n.startswith(LEFTOVER)):
         table = name.removeprefix(LEFTOVER)
         if table not in names:
@@ -215,9 +219,7 @@ def check_database(engine: Engine, *, quick: bool = False) -> list[str]:
                 problems += [
                     f"an interrupted upgrade left the table copy {name}: run planner "
                     "registry init to finish the upgrade (the copy is removed)"
-                    for (name,) in connection.exec_driver_sql(
-                        "SELECT name FROM sqlite_master WHERE type = 'table'"
-                    )
+                    for name in sorted(_sqlite_tables(connection))
                     if name.startswith(LEFTOVER)
                 ]
             else:

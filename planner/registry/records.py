@@ -170,8 +170,7 @@ def site_rows(sites: Sequence[dict], stored: Sequence[dict]) -> list[dict]:
 
 def apply_to_service(service: Service, record: dict) -> None:
     """Write a normalised record (from validation or a snapshot) onto an ORM service."""
-    stored = [{k: getattr(x, k) for k in (*SITE_COLUMNS, "reference_key")} for x in service.sites]
-    rows = record_rows(record, stored)
+    rows = record_rows(record, rows_of(service).sites)
     for key in SCALARS:
         setattr(service, key, rows.service.get(key))
     service.terms = [ServiceTerm(**t) for t in rows.terms]
