@@ -9,14 +9,33 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from planner.errors import ConfigError
+from planner.sourced import (
+    NEEDS,
+    Benchmark,
+    Multiplier,
+    Share,
+    Sourced,
+    Text,
+    Threshold,
+    UnitCost,
+    _Strict,
+)
+from planner.weights import (  # noqa: F401 (re-exported)
+    DEFAULT_ALLOCATION,
+    DEFAULT_RANKING,
+    MAX_WEIGHT,
+    Allocation,
+    Ranking,
+    Weight,
+    Weighting,
+)
 
-NEEDS = ("domestic_abuse", "sexual_violence", "homicide", "road_harm", "hate_crime")
 STAGES = (
     "before_report",
     "immediate",
@@ -37,56 +56,6 @@ THRESHOLDS = (
     "stale_after_months",
 )
 SPECIALIST_KINDS = ("specialism", "age_group", "service_type")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-Text = Annotated[str, Field(min_length=1)]
-
-
-class Sourced(_Strict):
-    """A number with where it came from and why it is used; optionally a low and a high value,
-    each with its own source (BRIEF §4.1, ranges)."""
-
-    value: float
-    source: Text
-    rationale: Text
-    unit: str | None = None
-    low: float | None = None
-    low_source: str | None = None
-    high: float | None = None
-    high_source: str | None = None
-
-    @model_validator(mode="after")
-    def _range(self) -> Sourced:
-        for end in ("low", "high"):
-            if (getattr(self, end) is None) != (getattr(self, f"{end}_source") is None):
-                raise ValueError(f"{end} and {end}_source come together")
-        if self.low is not None and self.low > self.value:
-            raise ValueError(f"low ({self.low}) must not be above value ({self.value})")
-        if self.high is not None and self.high < self.value:
-            raise ValueError(f"high ({self.high}) must not be below value ({self.value})")
-        return self
-
-    @property
-    def bounds(self) -> tuple[float, float]:
-        """(low, high), the central value where a bound is not given."""
-        low = self.value if self.low is None else self.low
-        high = self.value if self.high is None else self.high
-        return low, high
-
-
-class Share(Sourced):
-    value: float = Field(gt=0, le=1)
-    low: float | None = Field(default=None, gt=0, le=1)
-    high: float | None = Field(default=None, gt=0, le=1)
-
-
-class Multiplier(Sourced):
-    value: float = Field(ge=0)
-    low: float | None = Field(default=None, ge=0)
 
 
 MEASURES = ("people", "places", "centres")
@@ -219,49 +188,6 @@ class Need(_Strict):
         return self
 
 
-class Benchmark(Sourced):
-    value: float = Field(gt=0)
-    need: Literal[(*NEEDS, "all")]  # type: ignore[valid-type]
-    unit: Text
-
-
-class Threshold(Sourced):
-    value: float = Field(gt=0)
-    unit: Text
-
-
-class UnitCost(Sourced):
-    value: float = Field(gt=0)
-    unit: Text
-
-
-class Ranking(_Strict):
-    """How unmet need is weighed across needs when ranking areas and spending a budget."""
-
-    weights: dict[Literal[NEEDS], float]  # type: ignore[valid-type]
-    basis: Literal["share", "people"] = "share"
-    """``people``: one unmet person a year counts the same in every tier and need, so the
-    largest tiers (community support) lead everywhere. ``share``: each tier counts by the share
-    of its own London-wide unmet need an area holds, each need's tiers sharing the need's
-    weight equally: within a tier the order is by unmet people either way."""
-    source: Text
-    rationale: Text
-
-    @model_validator(mode="after")
-    def _non_negative(self) -> Ranking:
-        bad = [k for k, v in self.weights.items() if not v >= 0]
-        if bad:
-            raise ValueError(f"weights must be 0 or more: {', '.join(bad)}")
-        return self
-
-
-DEFAULT_RANKING = Ranking(
-    weights={},
-    source="project default",
-    rationale="Every need, and every tier within a need, weighs the same.",
-)
-
-
 class Meta(_Strict):
     title: Text
     edited_by: Text
@@ -275,9 +201,14 @@ class Assumptions(_Strict):
     unit_costs: dict[str, UnitCost] = {}
     """Cost of supporting one person for a year, by service type: used by plan suggestions."""
     ranking: Ranking = DEFAULT_RANKING
+    allocation: Allocation = DEFAULT_ALLOCATION
 
-    def weight(self, need: str) -> float:
-        return self.ranking.weights.get(need, 1.0)  # type: ignore[call-overload]
+    def weight(self, need: str, tier: str | None = None) -> float:
+        """What one unmet person (or family) a year of this need (and tier) counts for."""
+        return self.ranking.weight(need, tier)
+
+    def with_ranking(self, ranking: Ranking) -> Assumptions:
+        return self.model_copy(update={"ranking": ranking})
 
     @model_validator(mode="after")
     def _complete(self) -> Assumptions:
@@ -290,6 +221,22 @@ class Assumptions(_Strict):
                     raise ValueError(
                         f"needs.{need}.tiers.{key}.unit_cost: {tier.unit_cost!r} is not a "
                         "[unit_costs] key"
+                    )
+        for need, tiers in self.ranking.tiers.items():
+            unknown = sorted(set(tiers) - set(self.needs[need].tier_specs))
+            if unknown:
+                raise ValueError(
+                    f"ranking.tiers.{need}: {', '.join(unknown)} is not a tier of {need} "
+                    f"(its tiers: {', '.join(self.needs[need].tier_specs)})"
+                )
+        for name, alt in self.ranking.alternatives.items():
+            for need, tiers in alt.tiers.items():
+                spec = self.needs.get(need)  # type: ignore[call-overload]
+                unknown = sorted(set(tiers) - set(spec.tier_specs if spec else ()))
+                if unknown:
+                    raise ValueError(
+                        f"ranking.alternatives.{name}.tiers.{need}: {', '.join(unknown)} is "
+                        "not a tier of that need"
                     )
         missing = [t for t in THRESHOLDS if t not in self.thresholds]
         if missing:
@@ -305,6 +252,39 @@ class Assumptions(_Strict):
 
     def threshold(self, key: str) -> float:
         return self.thresholds[key].value  # type: ignore[index]
+
+    def _ranking_rows(self) -> list[tuple]:
+        rows = []
+        for need, spec in self.needs.items():
+            w = self.ranking.needs.get(need)  # type: ignore[call-overload]
+            rows.append(
+                (
+                    "ranking",
+                    f"weight.{need}",
+                    self.weight(need),
+                    None,
+                    None,
+                    "weight of one unmet person or family a year",
+                    self.ranking.source,
+                    w.rationale if w else self.ranking.rationale,
+                )
+            )
+            for key in spec.tier_specs:
+                t = self.ranking.tiers.get(need, {}).get(key)  # type: ignore[call-overload]
+                if t is not None:
+                    rows.append(
+                        (
+                            "ranking",
+                            f"weight.{need}.{key}",
+                            t.weight,
+                            None,
+                            None,
+                            "tier weight (times the need's)",
+                            self.ranking.source,
+                            t.rationale,
+                        )
+                    )
+        return rows
 
     def table(self) -> pd.DataFrame:
         """Every assumption as a row: ``section, key, value, low, high, unit, source,
@@ -353,19 +333,17 @@ class Assumptions(_Strict):
         ):
             for key, item in items.items():
                 add(section, key, item, item.unit)
-        for need in self.needs:
-            rows.append(
-                (
-                    "ranking",
-                    f"weight.{need}",
-                    self.weight(need),
-                    None,
-                    None,
-                    "weight of one unmet person a year",
-                    self.ranking.source,
-                    self.ranking.rationale,
-                )
-            )
+        rows += self._ranking_rows()
+        alloc = self.allocation
+        add(
+            "allocation",
+            "local_lot_min_demand",
+            alloc.local_lot_min_demand,
+            alloc.local_lot_min_demand.unit,
+        )
+        add("allocation", "large_gap", alloc.large_gap, alloc.large_gap.unit)
+        for key, item in alloc.minimum_lots.items():
+            add("minimum lot", key, item, item.unit)
         return pd.DataFrame(
             rows,
             columns=["section", "key", "value", "low", "high", "unit", "source", "rationale"],
@@ -427,3 +405,23 @@ def load_assumptions(path: Path) -> Assumptions:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
     return parse_assumptions(raw, source=str(path))
+
+
+def load_weights(path: Path, assumptions: Assumptions) -> Assumptions:
+    """``assumptions`` with the ranking of a weights file: a TOML file holding a ``[ranking]``
+    table of the assumptions file's shape (``planner plan suggest --weights FILE``)."""
+    if not path.is_file():
+        raise ConfigError(f"Weights file {path} not found.")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+    if set(raw) != {"ranking"}:
+        raise ConfigError(
+            f"{path}: a weights file holds one [ranking] table (found: "
+            f"{', '.join(sorted(raw)) or 'nothing'}); see the [ranking] section of "
+            "data/assumptions.toml for its shape."
+        )
+    whole = assumptions.model_dump()
+    whole["ranking"] = raw["ranking"]
+    return parse_assumptions(whole, source=str(path))

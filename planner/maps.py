@@ -207,18 +207,25 @@ RAG_COLOURS = {
 COVERAGE_PALETTE = ("#54278f", "#756bb1", "#9e9ac8", "#cbc9e2", "#f2f0f7")
 """Five classes of coverage, lowest darkest (ColorBrewer Purples, reversed): a hue of its own,
 so a class colour is never read as a red/amber/green status."""
+LEGEND_ROOM_PX = 290
+"""The legend's width and margin: the map keeps this much room on its right for it."""
 TOOLTIP_STYLE = "white-space: normal; max-width: 320px; font-size: 12px;"
 """Leaflet tooltips do not wrap by default, so long words were cut off at the map's edge."""
 
 
 def quantile_breaks(values: pd.Series, classes: int = len(COVERAGE_PALETTE)) -> list[float]:
-    """Upper bounds of up to ``classes`` quantile classes of the values, so that each class
-    holds about as many areas (fewer classes when values repeat)."""
-    shown = values.dropna().astype(float)
+    """Upper bounds of up to ``classes`` quantile classes of the values as they are shown
+    (whole percentages), so that each class holds about as many areas, no two classes share
+    a label, and tied values make fewer classes."""
+    from planner.coverage.thresholds import percent
+
+    shown = pd.Series(percent(values.dropna().astype(float).to_numpy()))
     if shown.empty:
         return []
-    cuts = np.quantile(shown, np.linspace(0, 1, classes + 1)[1:])
-    return sorted({float(c) for c in cuts})
+    shown = shown.round(0)
+    cuts = np.quantile(shown, np.linspace(0, 1, classes + 1)[1:], method="inverted_cdf")
+    # a bound is a shown value; as a ratio it is the largest ratio shown at that percentage
+    return [float(c) / 100 for c in sorted(set(cuts))]
 
 
 def _pct(value: float) -> str:
@@ -283,13 +290,20 @@ def coverage_map(
     breaks = quantile_breaks(ratio)
     palette = COVERAGE_PALETTE if len(breaks) > 2 else COVERAGE_PALETTE[:: 4 // max(len(breaks), 1)]
 
+    from planner.coverage.thresholds import percent
+
+    shown = pd.Series(np.round(percent(ratio.to_numpy(dtype=float))) / 100, index=ratio.index)
+    shown_breaks = np.round(np.array(breaks) * 100) / 100
+
+    def class_of(value: float) -> int:
+        return int(np.searchsorted(shown_breaks, value - 1e-9, side="left"))
+
     def colour(value: float) -> str:
         if pd.isna(value) or not breaks:
             return NO_VALUE_COLOUR
-        index = int(np.searchsorted(breaks, value, side="left"))
-        return palette[min(index, len(palette) - 1)]
+        return palette[min(class_of(value), len(palette) - 1)]
 
-    joined["fill"] = [colour(v) for v in ratio]
+    joined["fill"] = [colour(v) for v in shown]
     fields = ["area_name", "status_text", "tier_text", "coverage", "need_text", "capacity_text"]
     geo = gpd.GeoDataFrame(joined[[*fields, "fill"]], geometry=joined.geometry, crs=layer.crs)
     fmap = folium.Map(
@@ -312,24 +326,46 @@ def coverage_map(
             style=TOOLTIP_STYLE,
         ),
     ).add_to(fmap)
-    lows = [float(ratio.min()), *breaks[:-1]]
-    entries = []
-    for i, (lo, hi) in enumerate(zip(lows, breaks, strict=True)):
-        inside = ratio[(ratio <= hi) & ((ratio > lo) if i else (ratio >= lo))]
-        label = _pct(hi) if _pct(lo) == _pct(hi) else f"{_pct(lo)} to {_pct(hi)}"
+    classes_of = np.array([class_of(v) if pd.notna(v) else -1 for v in shown])
+    entries, note = _coverage_legend(ratio, classes_of, palette, red=red, amber=amber)
+    Legend(f"{title}: coverage", entries, note=note).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    self_contained(fmap)
+    # room on the right for the legend, so that it never hides an area
+    fmap.fit_bounds(
+        [[b[1], b[0]] for b in (layer.total_bounds[:2], layer.total_bounds[2:])],
+        padding_bottom_right=(LEGEND_ROOM_PX, 0),
+    )
+    return fmap
+
+
+def _coverage_legend(ratio: pd.Series, classes_of: np.ndarray, palette, *, red, amber):
+    """The legend's entries (each class's shown range and its count of areas; no two alike)
+    and its note, which says truthfully whether the classes are of about equal size."""
+    entries, sizes = [], []
+    for i in range(int(classes_of.max(initial=-1)) + 1):
+        inside = ratio[classes_of == i]
+        if inside.empty:
+            continue
+        lo, hi = _pct(inside.min()), _pct(inside.max())
+        label = hi if lo == hi else f"{lo} to {hi}"
+        sizes.append(len(inside))
         count = f"{len(inside)} area" + ("" if len(inside) == 1 else "s")
         entries.append((palette[min(i, len(palette) - 1)], f"{label} ({count})"))
     if ratio.isna().any():
         entries.append((NO_VALUE_COLOUR, "no figure: not assessed or no demand (see tooltip)"))
+    even = bool(sizes) and max(sizes) <= 2 * min(sizes)
+    classes = (
+        "Classes hold about equal numbers of areas."
+        if even
+        else f"{len(sizes)} {'class' if len(sizes) == 1 else 'classes'} by rank of coverage; "
+        "areas with the same shown percentage share a class, so classes differ in size."
+    )
     note = (
-        f"Classes hold about equal numbers of areas. Status: red below {_pct(red)}, amber "
+        f"{classes} Status: red below {_pct(red)}, amber "
         f"{_pct(red)} to below {_pct(amber)}, green {_pct(amber)} and over."
     )
-    Legend(f"{title}: coverage", entries, note=note).add_to(fmap)
-    folium.LayerControl(collapsed=True).add_to(fmap)
-    self_contained(fmap)
-    fmap.fit_bounds([[b[1], b[0]] for b in (layer.total_bounds[:2], layer.total_bounds[2:])])
-    return fmap
+    return entries, note
 
 
 def colour_classes(fmap_rows: pd.DataFrame) -> int:

@@ -10,20 +10,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner import allocation
 from planner.assumptions import Assumptions
 from planner.coverage import CoverageResult, analyse
 from planner.coverage.inputs import RegistryTables
-from planner.coverage.text import pct, people
+from planner.coverage.text import pct
 from planner.schema import TERM_FIELDS
 
 LOT_PREFIX = "lot:"
-PRIMARY_TYPE = {
-    "domestic_abuse": "idva",
-    "sexual_violence": "isva",
-    "homicide": "homicide_casework",
-    "road_harm": "road_crash_casework",
-    "hate_crime": "hate_crime_advocacy",
-}
 
 
 def lot_records(lots: Sequence[Mapping], *, plan_name: str) -> list[dict]:
@@ -173,95 +167,272 @@ def run_scenario(
     return after, compare(before, after, lots)
 
 
-def _lot_type(assumptions: Assumptions, need: str, tier_key: str) -> str:
-    """The service type a lot for one tier is bought as: the first the tier names that no
-    other tier of the need names (so that the lot's capacity lands in that tier, not split
-    with a sibling), else the first it names, else the need's main type."""
-    tiers = assumptions.needs[need].tier_specs
-    mine = tiers[tier_key].service_types
-    others = {t for key, tier in tiers.items() if key != tier_key for t in tier.service_types}
-    exclusive = [t for t in mine if t not in others]
-    return (exclusive or mine or [PRIMARY_TYPE[need]])[0]
+SUGGESTION_COLUMNS = [
+    "lot",
+    "need",
+    "tier",
+    "areas",
+    "geography",
+    "capacity",
+    "unit",
+    "annual_value_gbp",
+    "added_a_year",
+    "weighted_added",
+    "key",
+    "reason",
+]
+"""The columns of ``planner plan suggest --out``: one row per suggested lot."""
+GAP_COLUMNS = [
+    "rank",
+    "area_name",
+    "need",
+    "tier",
+    "unit",
+    "unmet",
+    "unmet_people",
+    "funded",
+    "left_unmet",
+    "status",
+    "cost_to_close_gbp",
+]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A budget's suggested lots, the largest gaps and what the lots do for each, and a
+    sentence on how much of the budget was used and why not more."""
+
+    lots: list[dict]
+    gaps: pd.DataFrame
+    budget: float
+    spent: float
+    weighted_reduced: float
+    added_a_year: float
+    budget_note: str
+    optimal: bool
+
+    def table(self) -> pd.DataFrame:
+        """The lots as the CSV/Excel table (:data:`SUGGESTION_COLUMNS`)."""
+        return pd.DataFrame(
+            [
+                {
+                    "lot": lot["name"],
+                    "need": lot["need_label"],
+                    "tier": lot["tier_label"],
+                    "areas": lot["area_names"],
+                    "geography": lot["geography"],
+                    "capacity": lot["capacity_per_year"],
+                    "unit": lot["unit"],
+                    "annual_value_gbp": lot["annual_value_gbp"],
+                    "added_a_year": round(lot["added_a_year"], 1),
+                    "weighted_added": round(lot["weighted_added"], 1),
+                    "key": lot["key"],
+                    "reason": lot["rationale"],
+                }
+                for lot in self.lots
+            ],
+            columns=SUGGESTION_COLUMNS,
+        )
+
+    def unfunded(self) -> pd.DataFrame:
+        """The large gaps the suggestion leaves wholly or partly unfunded, with their cost."""
+        return self.gaps[self.gaps["status"] != "closed"].reset_index(drop=True)
 
 
 def suggest(
     coverage: pd.DataFrame,
     assumptions: Assumptions,
+    area_set,
     *,
     budget: float,
-    min_lot: float = 1.0,
-) -> list[dict]:
-    """Lots that close the largest red gaps first (BRIEF §4.1), each with its reason.
-
-    Red tiers are taken in order of unmet need (people or families a year beyond capacity,
-    weighted across needs by the assumptions' ranking weights; a stock of places counts as
-    the families it houses a year). Each lot adds what lifts one area's tier to the red
-    threshold (out of red), at the unit cost the tier names; a gap the budget left cannot
-    close whole is passed over for the next, and said so. Tiers without a unit cost
-    (centres) are not bought by the lot. The total never exceeds the budget.
-    """
-    red = assumptions.threshold("under_provision_red")
-    costs = {t: c.value for t, c in assumptions.unit_costs.items()}
-    tiers = {(n, k): t for n, spec in assumptions.needs.items() for k, t in spec.tier_specs.items()}
-    rows = coverage[
-        (coverage["status"] == "assessed")
-        & (coverage["rag"] == "red")
-        & coverage["priority"].notna()
-        & (coverage["priority"] > 0)
-    ].copy()
-    rows["unit_cost"] = [
-        costs.get(tiers[(n, t)].unit_cost or PRIMARY_TYPE.get(n, ""))
-        for n, t in zip(rows["need"], rows["tier"], strict=True)
-    ]
-    rows = rows[rows["unit_cost"].notna()]
-    rows = rows.sort_values(
-        ["priority", "area_code", "need", "tier"], ascending=[False, True, True, True]
+    pinned: Sequence[str] = (),
+    excluded: Sequence[str] = (),
+    excluded_needs: Sequence[str] = (),
+) -> Suggestion:
+    """Lots that reduce the most weighted unmet need for ``budget`` (BRIEF §4.2), chosen by
+    :mod:`planner.allocation`'s solver, each with its reason; the largest gaps with what
+    the lots do for them; and how much of the budget is used and why not more."""
+    problem = allocation.build_problem(
+        coverage,
+        assumptions,
+        area_set,
+        pinned=pinned,
+        excluded=excluded,
+        excluded_needs=excluded_needs,
     )
-    left, lots, passed = float(budget), [], []
-    for rank, row in enumerate(rows.itertuples(index=False), start=1):
-        needed = max(float(np.ceil(red * row.estimated - row.capacity - 1e-9)), min_lot)
-        cost = needed * row.unit_cost
-        spec = assumptions.needs[row.need]
-        tier = tiers[(row.need, row.tier)]
-        where = f"{row.area_name}, {spec.phrase}, {tier.label}"
-        if cost > left:
-            passed.append(f"{where} (£{cost:,.0f})")
+    solution = allocation.solve(problem, float(budget))
+    gaps = _largest_gaps(problem, solution, assumptions)
+    lots = _lots(problem, solution, assumptions, area_set, gaps)
+    return Suggestion(
+        lots=lots,
+        gaps=gaps,
+        budget=float(budget),
+        spent=solution.spent,
+        weighted_reduced=solution.objective,
+        added_a_year=allocation.people_added(problem, solution),
+        budget_note=_budget_note(problem, solution),
+        optimal=solution.optimal,
+    )
+
+
+def _lots(problem, solution, assumptions: Assumptions, area_set, gaps) -> list[dict]:
+    names = {a.code: a.name for a in area_set.areas}
+    shares = problem.shares.tocsr()
+    g = problem.gaps
+    landed_total = shares.T @ solution.units
+    used = np.divide(
+        solution.met, landed_total, out=np.zeros_like(solution.met), where=landed_total > 0
+    )
+    rank_of = {
+        (a, t): r for a, t, r in zip(gaps["area_name"], gaps["tier"], gaps["rank"], strict=True)
+    }
+    local_min = assumptions.allocation.local_lot_min_demand.value
+    lots = []
+    order = np.argsort(-_lot_values(problem, solution, used), kind="stable")
+    for i in order:
+        units = solution.units[i]
+        if units <= 0:
             continue
-        left -= cost
-        service_type = _lot_type(assumptions, row.need, row.tier)
-        weighing = (
-            "its share of London's unmet need in the tier, every need weighing the same"
-            if assumptions.ranking.basis == "share"
-            else "people a year, every person weighing the same"
+        lot = problem.lots.iloc[i]
+        row = shares.getrow(i)
+        landing = row.indices
+        met = row.data * units * used[landing]
+        added = float(met @ g["people_per_unit"].to_numpy(dtype=float)[landing])
+        weighted = float(met @ g["value"].to_numpy(dtype=float)[landing])
+        spec = assumptions.needs[lot["need"]]
+        value = float(units * lot["unit_cost"])
+        where = lot["place"] if lot["geography"] != "area-wide" else f"{lot['place']}-wide"
+        name = f"{spec.label}: {lot['tier_label']}, {where}"
+        top = g.iloc[landing].assign(met=met).sort_values("met", ascending=False)
+        first = top.iloc[0]
+        ranked = rank_of.get((first["area_name"], first["tier_label"]))
+        gap_words = (
+            f"{first['area_name']} has {first['unmet']:,.0f} {lot['unit']} unmet at "
+            f"{pct(first['capacity'] / first['estimated']) if first['estimated'] else '-'} "
+            "coverage" + (f" (number {ranked} of the largest gaps)" if ranked else "")
         )
-        if assumptions.weight(row.need) != 1:
-            weighing += f" (this need weighted {assumptions.weight(row.need):g})"
-        skipped = (
-            f" Larger red gaps cost more than the budget left: {'; '.join(passed[:2])}"
-            + (f" and {len(passed) - 2} more" if len(passed) > 2 else "")
-            + "."
-            if passed
-            else ""
-        )
+        if lot["geography"] == "local":
+            why_here = f"{gap_words}."
+        else:
+            tier_demand = float(lot["tier_demand"])
+            small = (
+                f"{spec.label}, {lot['tier_label'].lower()}: {tier_demand:,.0f} "
+                f"{lot['unit']} across {problem.area_set_name}, "
+                + (
+                    f"below the {local_min:,.0f} a year under which a tier is bought "
+                    "sub-regionally or area-wide, not per area. "
+                    if tier_demand < local_min
+                    else "one lot over several areas reaches their gaps at once. "
+                )
+            )
+            why_here = (
+                f"{small}Shared over {len(lot['areas'])} areas by demand, it meets need in "
+                f"{int((met > 0.05).sum())} of them; the largest: {gap_words}."
+            )
+        minimum = assumptions.allocation.minimum_lot(lot["service_type"])
         lots.append(
             {
-                "name": f"{spec.label}: {tier.label} in {row.area_name}",
-                "needs": [row.need],
-                "service_type": service_type,
-                "areas": [row.area_code],
-                "capacity_per_year": int(needed),
-                "unit": tier.unit,
-                "annual_value_gbp": round(cost, 2),
+                "key": lot["key"],
+                "name": name,
+                "needs": [lot["need"]],
+                "need_label": spec.label,
+                "tier": lot["tier"],
+                "tier_label": lot["tier_label"],
+                "service_type": lot["service_type"],
+                "areas": list(lot["areas"]),
+                "area_names": ", ".join(names.get(a, a) for a in lot["areas"])
+                if lot["geography"] != "area-wide"
+                else f"{problem.area_set_name} (all {len(lot['areas'])} areas)",
+                "geography": lot["geography"],
+                "capacity_per_year": int(units),
+                "unit": lot["unit"],
+                "annual_value_gbp": round(value, 2),
+                "added_a_year": added,
+                "weighted_added": weighted,
                 "stages": list(spec.required_stages),
                 "without_police_report": True,
                 "rationale": (
-                    f"{where} is red at {pct(row.ratio)} coverage, with {people(row.unmet)} "
-                    f"{tier.unit} unmet: number {rank} of London's red gaps by unmet need "
-                    f"({weighing}). This lot adds {needed:,.0f} {tier.unit} at "
-                    f"£{row.unit_cost:,.0f} each, lifting it to {pct(red)} (out of red), for "
-                    f"£{cost:,.0f}; £{left:,.0f} of the budget left.{skipped}"
+                    f"{why_here} This lot buys {int(units):,} {lot['unit']} at "
+                    f"£{lot['unit_cost']:,.0f} each, £{value:,.0f} a year"
+                    + (
+                        f" (the minimum viable lot for this type is £{minimum:,.0f})"
+                        if minimum
+                        else ""
+                    )
+                    + f", and meets {added:,.0f} {_people_unit(lot['unit'])} of unmet need "
+                    f"({weighted:,.0f} weighted: this tier counts "
+                    f"{assumptions.weight(lot['need'], lot['tier']):g} per person), "
+                    + (
+                        f"£{value / weighted:,.0f} per weighted person."
+                        if weighted > 0
+                        else "nothing weighted."
+                    )
                 ),
             }
         )
-        passed = []
     return lots
+
+
+def _people_unit(unit: str) -> str:
+    """What met need is counted in: families a year for places."""
+    return "families a year" if "famil" in unit else "people a year"
+
+
+def _lot_values(problem, solution, used) -> np.ndarray:
+    per_unit = problem.shares.multiply(used[None, :]) @ problem.gaps["value"].to_numpy(dtype=float)
+    return np.asarray(per_unit).ravel() * solution.units
+
+
+def _largest_gaps(problem, solution, assumptions: Assumptions, n: int = 10) -> pd.DataFrame:
+    """The ``n`` largest gaps by unmet people a year and every gap at least the assumptions'
+    large-gap size: what the suggestion meets of each, what is left and what closing the
+    rest would cost at the tier's unit cost."""
+    g = problem.gaps.assign(
+        unmet_people=problem.gaps["unmet"] * problem.gaps["people_per_unit"],
+        funded=solution.met,
+    )
+    g = g.sort_values(["unmet_people", "area_name"], ascending=[False, True]).reset_index(drop=True)
+    g["rank"] = np.arange(1, len(g) + 1)
+    large = assumptions.allocation.large_gap.value
+    g = g[(g["rank"] <= n) | (g["unmet_people"] >= large)].copy()
+    g["left_unmet"] = (g["unmet"] - g["funded"]).clip(lower=0)
+    cost = {
+        (n_, t): allocation.unit_cost(assumptions, n_, t) or 0.0
+        for n_, t in zip(g["need"], g["tier"], strict=True)
+    }
+    g["cost_to_close_gbp"] = [
+        round(left * cost[(n_, t)], 0)
+        for left, n_, t in zip(g["left_unmet"], g["need"], g["tier"], strict=True)
+    ]
+    g["status"] = np.select(
+        [g["left_unmet"] < 0.5, g["funded"] >= 0.5], ["closed", "funded in part"], "not funded"
+    )
+    g["need"] = g["need"].map(lambda k: assumptions.needs[k].label)
+    g["tier"] = g["tier_label"]
+    return g[GAP_COLUMNS].reset_index(drop=True)
+
+
+def _budget_note(problem, solution) -> str:
+    """How much of the budget is used and, below 95%, why not more."""
+    if solution.budget <= 0:
+        return "No budget given."
+    share = solution.spent / solution.budget
+    said = f"£{solution.spent:,.0f} of £{solution.budget:,.0f} allocated ({share:.0%})."
+    if share >= 0.95:
+        return said
+    left = solution.budget - solution.spent
+    open_gaps = solution.met < problem.gaps["unmet"].to_numpy(dtype=float) - 0.5
+    if problem.gaps.empty:
+        return f"{said} No gap that a lot could close: nothing to buy."
+    if not open_gaps.any():
+        return f"{said} Every gap a lot can reach is closed: more money buys nothing here."
+    lots = problem.lots
+    untouched = solution.units == 0
+    reach = np.asarray(problem.shares[:, open_gaps].sum(axis=1)).ravel() > 0
+    smallest = (lots["min_units"] * lots["unit_cost"])[untouched & reach]
+    if len(smallest) and smallest.min() > left:
+        return (
+            f"{said} The £{left:,.0f} left is less than the smallest lot that would still "
+            f"meet need (£{smallest.min():,.0f}, its service type's minimum viable value)."
+        )
+    return f"{said} The rest would buy capacity beyond the gaps it can reach."

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from planner.areas import AreaSet, load_area_set
-from planner.assumptions import Assumptions, load_assumptions
+from planner.assumptions import Assumptions, Share, load_assumptions
 from planner.settings import REPO_ROOT
 
 # Property tests: three examples in the quick local run, the full count in `make test` and CI
@@ -52,9 +52,14 @@ def assumptions() -> Assumptions:
 @pytest.fixture(scope="session")
 def untiered() -> Assumptions:
     """The real assumptions with each need as one tier of all its services against its
-    estimated victims (the v1 model): what the hand-built coverage worlds test."""
+    estimated victims (the v1 model), each victim counted (take-up 1, no range): what the
+    hand-built coverage worlds test."""
     assumptions = load_assumptions(REPO_ROOT / "data" / "assumptions.toml")
-    needs = {n: spec.model_copy(update={"tiers": {}}) for n, spec in assumptions.needs.items()}
+    everyone = Share(value=1.0, source="the v1 model", rationale="every victim counted")
+    needs = {
+        n: spec.model_copy(update={"tiers": {}, "take_up_share": everyone})
+        for n, spec in assumptions.needs.items()
+    }
     return assumptions.model_copy(update={"needs": needs})
 
 

@@ -62,6 +62,9 @@ def test_every_brief_value_is_present_with_a_source(assumptions):
         + len(assumptions.thresholds)
         + len(assumptions.unit_costs)
         + len(NEEDS)  # a ranking weight per need
+        + sum(len(t) for t in assumptions.ranking.tiers.values())  # and per tier given
+        + 2  # the allocation's local-lot demand and large-gap size
+        + len(assumptions.allocation.minimum_lots)
     )
 
 

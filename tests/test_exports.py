@@ -62,6 +62,7 @@ FRAMEWORK_SHEETS = [
     "Outcomes and KPIs",
     "Service specifications",
     "Lots",
+    "Spend and outcome",
     "Evidence",
     "Assumptions and sources",
 ]
@@ -249,6 +250,18 @@ def test_framework_workbook(world):
     data, analysis = world
     wb = load(framework_workbook(analysis, data, generated=GENERATED, contact="Team X"))
     assert wb.sheetnames == FRAMEWORK_SHEETS
+    # the spend–outcome curve, cell by cell: the optimiser's frontier on the same analysis
+    from planner.allocation import build_problem
+    from planner.frontier import frontier
+
+    curve = frontier(build_problem(analysis.result.coverage, data.assumptions, data.area_set))
+    spend = [r for r in wb["Spend and outcome"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert [r[0] for r in spend] == list(curve["budget_gbp"])
+    assert [r[1] for r in spend] == pytest.approx(list(curve["weighted_unmet_reduced"]), abs=0.5)
+    assert [r[3] for r in spend] == list(curve["lots"])
+    assert all(
+        a <= b for a, b in zip([r[1] for r in spend], [r[1] for r in spend][1:], strict=False)
+    )
     cover = [r for r in wb["Cover"].iter_rows(values_only=True)]
     assert ("Lots", "proposed from the gaps: no plan given") in cover
     assert ("Contact", "Team X") in cover

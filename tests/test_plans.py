@@ -1,6 +1,7 @@
 """Plans: scenarios worked out by hand, budget-bound suggestions, storage and roles."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -90,6 +91,17 @@ def test_not_renewing_a_contract_opens_the_gap(assumptions):
     assert diff.summary["extra people supported a year"] == pytest.approx(-50)
 
 
+WORLD = SimpleNamespace(
+    name="the world",
+    area_label="area",
+    areas=[
+        SimpleNamespace(code="A1", name="Alpha", sub_region="North"),
+        SimpleNamespace(code="A2", name="Beta", sub_region="North"),
+        SimpleNamespace(code="A3", name="Gamma", sub_region="South"),
+    ],
+)
+
+
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.floats(min_value=0, max_value=5_000_000),
@@ -108,27 +120,34 @@ def test_not_renewing_a_contract_opens_the_gap(assumptions):
 )
 def test_suggestions_never_exceed_the_budget(assumptions, budget, values):
     result = analyse(demand(values), tables(), assumptions, as_of=AS_OF)
-    lots = suggest(result.coverage, assumptions, budget=budget)
-    assert sum(lot["annual_value_gbp"] for lot in lots) <= budget + 0.01
-    unmet = result.coverage.set_index(["area_code", "need"])["estimated"]
-    for lot in lots:
-        # never more than lifts the tier to the red threshold (plus one unit of rounding)
-        assert lot["capacity_per_year"] <= 0.5 * unmet[(lot["areas"][0], lot["needs"][0])] + 1
-        assert lot["rationale"] and "budget left" in lot["rationale"]
+    advice = suggest(result.coverage, assumptions, WORLD, budget=budget)
+    assert sum(lot["annual_value_gbp"] for lot in advice.lots) <= budget + 0.01
+    unmet = result.coverage.set_index(["area_code", "need"])["unmet"]
+    for lot in advice.lots:
+        minimum = assumptions.allocation.minimum_lot(lot["service_type"])
+        assert lot["annual_value_gbp"] >= minimum - 0.01
+        # never more than the gaps it reaches can use, beyond its minimum
+        reach = sum(unmet.fillna(0).get((a, lot["needs"][0]), 0) for a in lot["areas"])
+        assert lot["added_a_year"] <= reach + 1e-6
+        assert lot["rationale"] and "a year" in lot["rationale"]
 
 
-def test_suggestion_closes_the_largest_red_gap_first(assumptions):
-    # hate crime: 100 unmet in Alpha, 50 in Beta; lifting each to 50% costs 50 and 25 people
-    # at £400: £20,000 and £10,000
-    d = demand({("A1", "hate_crime"): 100, ("A2", "hate_crime"): 50})
+def test_a_budget_goes_where_the_weighted_need_is(assumptions):
+    """Hate crime: 1,000 unmet in Alpha, 500 in Beta; £200,000 at £400 a person buys 500
+    people. Both are worth the same per person, so the money is all spent, on lots of at
+    least £40,000, and the largest gap comes first in the list of gaps."""
+    d = demand({("A1", "hate_crime"): 1000, ("A2", "hate_crime"): 500})
     result = analyse(d, tables(), assumptions, as_of=AS_OF)
-    lots = suggest(result.coverage, assumptions, budget=30_000)
-    assert [(lot["areas"][0], lot["capacity_per_year"]) for lot in lots] == [("A1", 50), ("A2", 25)]
-    assert "number 1 of London's red gaps" in lots[0]["rationale"]
-    # a budget that cannot close the largest gap whole passes to the next, and says so
-    lots = suggest(result.coverage, assumptions, budget=15_000)
-    assert [lot["areas"][0] for lot in lots] == ["A2"]
-    assert "Alpha, hate crime" in lots[0]["rationale"] and "£20,000" in lots[0]["rationale"]
+    advice = suggest(result.coverage, assumptions, WORLD, budget=200_000)
+    assert advice.spent == pytest.approx(200_000)
+    assert advice.added_a_year == pytest.approx(500)
+    assert all(lot["annual_value_gbp"] >= 40_000 for lot in advice.lots)
+    assert advice.gaps["area_name"].tolist()[:2] == ["Alpha", "Beta"]
+    assert "(100%)" in advice.budget_note
+    # a budget below the minimum viable lot buys nothing, and says why
+    small = suggest(result.coverage, assumptions, WORLD, budget=30_000)
+    assert small.lots == []
+    assert "less than the smallest lot" in small.budget_note and "£40,000" in small.budget_note
 
 
 def test_plan_storage_validation_and_roles(registry):

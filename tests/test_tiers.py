@@ -9,14 +9,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from planner.analysis import plan_scenario
 from planner.assumptions import Multiplier
 from planner.coverage import analyse
 from planner.coverage.ranking import map_rows, serious_findings, worst_areas
 from planner.demand import tier_demand
 from planner.errors import PlannerError
 from planner.maps import colour_classes, coverage_map
-from planner.plans import suggest
 from planner.registry.auth import SYSTEM
 from planner.registry.db import migrate
 from planner.registry.oruk_export import service_to_oruk
@@ -188,23 +186,21 @@ def test_ranking_by_unmet_need_orders_a_hand_built_case(assumptions):
     assert list(within["area_name"][:2]) == ["Alpha", "Beta"]
     findings = serious_findings(result, need="hate_crime")
     assert list(findings["area_name"][:2]) == ["Alpha", "Beta"]
-    # every need weighing the same (100 points each, shared by its tiers ranked in people):
-    # Alpha 400/490 of hate crime + a third of high risk and of refuge (each 100/3 points)
-    third = 100 / 3
+    # weighted people a year: high risk and refuge families count 3 each (the defaults)
     expected = {
-        "Alpha": 100 * 400 / 490 + third / 3 + third / 3,
-        "Beta": 100 * 90 / 490 + third + third / 3 + third / 3,
-        "Gamma": third / 3 + third / 3,
+        "Alpha": 400 + 3 * 160 + 3 * 2 * 10,
+        "Beta": 90 + 1000 + 3 * 160 + 3 * 2 * 10,
+        "Gamma": 3 * 160 + 3 * 2 * 10,
     }
     overall = worst_areas(result, n=None).set_index("area_name")
     for name, points in expected.items():
         assert overall.loc[name, "priority"] == pytest.approx(points, rel=1e-9)
-    assert list(overall.index) == ["Alpha", "Beta", "Gamma"]
+    assert list(overall.index) == ["Beta", "Alpha", "Gamma"]
     assert overall.loc["Beta", "unmet_people"] == pytest.approx(90 + 1000 + 160 + 2 * 10)
-    # with one unmet person counting the same everywhere, Beta's 1,000 lead instead
-    ranking = assumptions.ranking.model_copy(update={"basis": "people"})
-    people = assumptions.model_copy(update={"ranking": ranking})
-    by_people = worst_areas(analyse(d, tables(*hate), people, as_of=AS_OF), n=None)
+    # with every person equal (the named alternative), priority is the people themselves
+    alt = assumptions.ranking.alternatives["every_person_equal"]
+    equal = assumptions.with_ranking(assumptions.ranking.reweighed(alt.needs, alt.tiers))
+    by_people = worst_areas(analyse(d, tables(*hate), equal, as_of=AS_OF), n=None)
     assert list(by_people["area_name"]) == ["Beta", "Alpha", "Gamma"]
     assert by_people["priority"].tolist() == pytest.approx([1270, 580, 180])
 
@@ -264,21 +260,6 @@ def test_tier_demand_refuses_a_part_the_data_does_not_give(assumptions):
     d = demand({("A1", "road_harm"): 10}).drop(columns=["recorded_fatal", "recorded_serious"])
     with pytest.raises(PlannerError, match="'serious' part of the recorded count"):
         tier_demand(d, assumptions)
-
-
-def test_a_two_million_suggestion_lifts_each_of_its_tiers_out_of_red(london):
-    data, _, _, analysis = london
-    lots = suggest(analysis.result.coverage, data.assumptions, budget=2_000_000)
-    assert lots and sum(lot["annual_value_gbp"] for lot in lots) <= 2_000_000
-    # more than one need: the largest red gaps of each need compete on equal terms
-    assert len({lot["needs"][0] for lot in lots}) >= 2
-    _, diff = plan_scenario(analysis, data.assumptions, {"name": "two million", "lots": lots})
-    after = diff.ratios.set_index(["area_code", "need", "tier_label"])
-    for lot in lots:
-        tier_label = lot["name"].split(": ")[-1].rsplit(" in ", 1)[0]
-        row = after.loc[(lot["areas"][0], lot["needs"][0], tier_label)]
-        assert row["rag_before"] == "red" and row["rag_after"] != "red", lot["name"]
-        assert "lifting it to 50% (out of red)" in lot["rationale"]
 
 
 def test_an_export_from_before_scopes_still_imports(registry, validation_ctx):

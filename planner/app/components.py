@@ -88,3 +88,47 @@ def area_picker(data, *, key: str, label: str = "Borough", default: str | None =
     names = [a.name for a in data.area_set.areas]
     index = names.index(default) if default in names else 0
     return data.area_set.resolve(st.selectbox(label, names, index=index, key=key))
+
+
+def weights_editor(data, *, key: str) -> tuple[tuple[str, str, float], ...]:
+    """Every need's and tier's ranking weight (0 to 10) as number inputs in an expander,
+    starting from this session's weights (shared by the pages) or the assumptions'. Returns
+    the weights that differ from the assumptions (``planner.app.views.Weights``)."""
+    from planner.assumptions import MAX_WEIGHT
+
+    a = data.assumptions
+    saved: dict = st.session_state.setdefault("ranking_weights", {})
+    defaults = {}
+    for need, spec in a.needs.items():
+        defaults[(need, "")] = a.ranking.weight(need)
+        for tier in spec.tier_specs:
+            w = a.ranking.tiers.get(need, {}).get(tier)
+            defaults[(need, tier)] = 1.0 if w is None else w.weight
+    with st.expander("Ranking weights: what one unmet person or family a year counts for"):
+        st.caption(
+            "A person counts for their need's weight × their tier's weight (0 to 10). "
+            f"{a.ranking.rationale} Changes here last for this session; a commissioner makes "
+            "them permanent on Data & assumptions."
+        )
+        for need, spec in a.needs.items():
+            columns = st.columns(1 + len(spec.tier_specs))
+            cells = [("", spec.label)] + [(k, t.label) for k, t in spec.tier_specs.items()]
+            for column, (tier, label) in zip(columns, cells, strict=True):
+                saved[(need, tier)] = column.number_input(
+                    label if not tier else f"{spec.label}: {label}",
+                    min_value=0.0,
+                    max_value=MAX_WEIGHT,
+                    value=float(saved.get((need, tier), defaults[(need, tier)])),
+                    step=0.5,
+                    key=f"{key}_w_{need}_{tier}",
+                )
+        if st.button("Back to the default weights", key=f"{key}_w_reset"):
+            saved.clear()
+            for k in [k for k in st.session_state if str(k).startswith(f"{key}_w_")]:
+                del st.session_state[k]
+            st.rerun()
+    return tuple(
+        (need, tier, float(w))
+        for (need, tier), w in sorted(saved.items())
+        if (need, tier) in defaults and w != defaults[(need, tier)]
+    )

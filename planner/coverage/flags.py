@@ -75,10 +75,14 @@ class FlagContext:
     @cached_property
     def need_covered(self) -> pd.DataFrame:
         """service_id, area_code, need, name: each service once per (area, need) it serves,
-        where the need has provision."""
-        return self.covered.drop_duplicates(["service_id", "area_code", "need"])[
-            ["service_id", "area_code", "need", "name"]
-        ]
+        where the need has provision. A service counts for its need in every tier it serves,
+        with demand or not: a bereavement service in a tier with no recorded demand still
+        covers the need's stages and specialisms there."""
+        pairs = self.shares[["service_id", "area_code", "need"]].drop_duplicates()
+        provided = self.covered.set_index(["area_code", "need"]).index
+        pairs = pairs[pairs.set_index(["area_code", "need"]).index.isin(provided)]
+        pairs = pairs.assign(name=pairs["service_id"].map(self.services["name"]))
+        return pairs.sort_values(["area_code", "need", "name", "service_id"], ignore_index=True)
 
     @cached_property
     def need_covering(self) -> pd.Series:

@@ -143,3 +143,56 @@ def map_rows(result: CoverageResult, need: str, tier: str | None = None) -> pd.D
     return cov.merge(
         heads.rename(columns={"worst_tier": "tier"}), on=["area_code", "tier"], how="inner"
     )
+
+
+def scenario_rankings(coverage: pd.DataFrame, assumptions) -> dict[str, pd.DataFrame]:
+    """The weighted unmet need per (area, need, tier) under the default weights at the
+    central, low and high ends of demand, and under each named alternative weighting:
+    label → the coverage table with ``unmet_people`` and ``priority`` recomputed."""
+    from planner.coverage.ratios import rank_weights
+
+    assessed = coverage["status"] == "assessed"
+    capacity = coverage["capacity"].astype(float)
+
+    def unmet(column: str) -> pd.Series:
+        return (coverage[column].astype(float) - capacity).clip(lower=0).where(assessed)
+
+    out = {
+        "Default weights": rank_weights(coverage, assumptions),
+        "Demand at the low end": rank_weights(
+            coverage.assign(unmet=unmet("estimated_low")), assumptions
+        ),
+        "Demand at the high end": rank_weights(
+            coverage.assign(unmet=unmet("estimated_high")), assumptions
+        ),
+    }
+    for alt in assumptions.ranking.alternatives.values():
+        ranking = assumptions.ranking.reweighed(alt.needs, alt.tiers)
+        out[alt.label] = rank_weights(coverage, assumptions.with_ranking(ranking))
+    return out
+
+
+def robustness(coverage: pd.DataFrame, assumptions, *, n: int = 5) -> pd.DataFrame:
+    """The areas that reach the top ``n`` under any scenario of :func:`scenario_rankings`:
+    their rank under each, how many scenarios put them in the top ``n`` and whether every one
+    does (``stays_on_top``), ordered by that count and then the default rank (BRIEF §4.2)."""
+    ranks = {}
+    for label, cov in scenario_rankings(coverage, assumptions).items():
+        totals = cov.groupby(["area_code", "area_name"])["priority"].sum().reset_index()
+        totals = totals.sort_values(["priority", "area_name"], ascending=[False, True])
+        ranks[label] = pd.Series(
+            range(1, len(totals) + 1), index=totals["area_code"].to_numpy(), dtype=int
+        )
+    table = pd.DataFrame(ranks)
+    names = coverage.drop_duplicates("area_code").set_index("area_code")["area_name"]
+    table.insert(0, "area_name", names.reindex(table.index))
+    scenarios = list(ranks)
+    table["times_in_top"] = (table[scenarios] <= n).sum(axis=1)
+    table["stays_on_top"] = table["times_in_top"] == len(scenarios)
+    table = table[table["times_in_top"] > 0]
+    first = scenarios[0]
+    return (
+        table.sort_values(["times_in_top", first], ascending=[False, True])
+        .rename_axis("area_code")
+        .reset_index()
+    )

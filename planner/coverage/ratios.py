@@ -121,31 +121,18 @@ def coverage_table(
 def rank_weights(coverage: pd.DataFrame, assumptions) -> pd.DataFrame:
     """``unmet_people``: unmet demand as people (or families) a year (a stock tier's unmet
     units × the people a year one unit stands for; blank for tiers ranked within themselves,
-    such as centres). ``priority``: unmet_people × the need's ranking weight: what "where
-    next" ranks by (BRIEF §4.1)."""
-    factor = {
-        (n, k): (t.people_factor() if t.ranked_in_people else np.nan)
-        for n, spec in assumptions.needs.items()
-        for k, t in spec.tier_specs.items()
-    }
-    f = np.array(
-        [factor.get(k, np.nan) for k in zip(coverage["need"], coverage["tier"], strict=True)],
-        dtype=float,
-    )
-    weight = coverage["need"].map(assumptions.weight).astype(float).to_numpy()
+    such as centres). ``priority``: unmet_people × the need's weight × the tier's weight: what
+    "where next" ranks by (BRIEF §4.2), in weighted people a year."""
+    factor, weight = {}, {}
+    for n, spec in assumptions.needs.items():
+        for k, t in spec.tier_specs.items():
+            factor[(n, k)] = t.people_factor() if t.ranked_in_people else np.nan
+            weight[(n, k)] = assumptions.weight(n, k)
+    keys = list(zip(coverage["need"], coverage["tier"], strict=True))
+    f = np.array([factor.get(k, np.nan) for k in keys], dtype=float)
+    w = np.array([weight.get(k, 1.0) for k in keys], dtype=float)
     people = coverage["unmet"].to_numpy(dtype=float) * f
-    if assumptions.ranking.basis == "people":
-        return coverage.assign(unmet_people=people, priority=people * weight)[COVERAGE_COLUMNS]
-    frame = coverage.assign(unmet_people=people)
-    total = frame.groupby(["need", "tier"])["unmet_people"].transform("sum").to_numpy()
-    ranked = pd.Series(np.isfinite(f), index=coverage.index)
-    tiers = frame.assign(r=ranked).drop_duplicates(["need", "tier"]).groupby("need")["r"].sum()
-    n_tiers = coverage["need"].map(tiers).astype(float).to_numpy()
-    share = np.divide(people, total, out=np.zeros(len(people)), where=total > 0)
-    share = np.where(np.isnan(people), np.nan, share)
-    # points: 100 = all of one need's unmet need, whatever its size
-    points = 100 * share * weight / np.where(n_tiers > 0, n_tiers, 1)
-    return frame.assign(priority=points)[COVERAGE_COLUMNS]
+    return coverage.assign(unmet_people=people, priority=people * w)[COVERAGE_COLUMNS]
 
 
 def headline(coverage: pd.DataFrame, need_rows: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:

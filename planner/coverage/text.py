@@ -256,14 +256,11 @@ def METHOD(assumptions: Assumptions) -> list[str]:
     """The method, in the words every export prints; the numbers come from the assumptions."""
     t = {k: v.value for k, v in assumptions.thresholds.items()}
     a_rank = (
-        "Areas and gaps are ranked by their share of each tier's unmet need across the area "
-        "set (people or families a year; a refuge place counts as the families it houses a "
-        "year; centres rank within their tier), each need worth the same in total and shared "
-        "equally by its tiers"
-        if assumptions.ranking.basis == "share"
-        else "Areas and gaps are ranked by unmet people (or families) a year, every person "
-        "weighing the same"
-    ) + f". {assumptions.ranking.rationale}"
+        "Areas and gaps are ranked by unmet people (or families) a year, demand beyond "
+        "capacity and never below 0 (a refuge place counts as the families it houses a year; "
+        "centres rank within their tier), each unmet person counting for their need's weight "
+        f"× their tier's weight (see Assumptions, ranking). {assumptions.ranking.rationale}"
+    )
     return [
         "Demand. Estimated people needing support a year in each area and need = recorded "
         "count ÷ the share of victims who report to the police × the take-up share (see "

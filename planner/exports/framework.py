@@ -131,7 +131,32 @@ NOTES = [
         "A lot proposed from the gaps has no value or dates ([x]) until a plan sets them: build "
         "a plan in the app or with 'planner plan', then export the framework from it.",
     ),
+    (
+        "[note 3]",
+        "For each budget, the set of lots that reduces the most weighted unmet need, chosen by "
+        "a solver (HiGHS) as 'planner plan suggest' does: one borough, a sub-region or the "
+        "whole area per lot, at least the minimum viable value of its service type, at the "
+        "illustrative unit costs in the assumptions. Weighted: each unmet person counts for "
+        "their need's and tier's ranking weight (Assumptions and sources).",
+    ),
 ]
+
+
+def spend_outcome(analysis: Analysis, data: PlannerData) -> pd.DataFrame:
+    """The spend–outcome curve (:func:`planner.frontier.frontier`) in the sheet's words."""
+    from planner.allocation import build_problem
+    from planner.frontier import frontier
+
+    curve = frontier(build_problem(analysis.result.coverage, data.assumptions, data.area_set))
+    return pd.DataFrame(
+        {
+            "budget (GBP a year)": curve["budget_gbp"],
+            "weighted unmet need reduced (weighted people a year)": curve["weighted_unmet_reduced"],
+            "need met (people or families a year)": curve["added_a_year"],
+            "lots (count)": curve["lots"],
+            "spent (GBP a year)": curve["spent_gbp"],
+        }
+    )
 
 
 def framework_workbook(
@@ -283,6 +308,19 @@ def framework_workbook(
             blank=LOT_BLANKS,
             wrap=("areas",),
             empty="No lots: no area has a gap in provision",
+        ),
+        Sheet(
+            "Spend and outcome",
+            "What each budget buys: the spend–outcome curve [note 3]",
+            spend_outcome(analysis, data),
+            "Weighted unmet need reduced a year by the best set of lots at each budget.",
+            {
+                "budget (GBP a year)": "#,##0",
+                "weighted unmet need reduced (weighted people a year)": "#,##0",
+                "need met (people or families a year)": "#,##0",
+                "lots (count)": "#,##0",
+                "spent (GBP a year)": "#,##0",
+            },
         ),
         Sheet(
             "Evidence",

@@ -206,7 +206,7 @@ def gap_analysis_workbook(
             "uncertain within the range": coverage["uncertain"].map(YES_NO),
             "unmet need (tier's unit)": coverage["unmet"],
             "unmet need (people or families a year)": coverage["unmet_people"],
-            "priority (points)": coverage["priority"],
+            "priority (weighted people a year)": coverage["priority"],
         }
     )
     stages = _filter(result.stages, needs, areas)
@@ -264,10 +264,10 @@ def gap_analysis_workbook(
             "area_code": "area code",
             "area_name": "area",
             "unmet_people": "unmet need (people or families a year)",
-            "priority": "priority (points)",
+            "priority": "priority (weighted people a year)",
             "red_tiers": "red tiers (count)",
             "largest_gap": "largest gap",
-            "largest_gap_unmet": "largest gap (points)",
+            "largest_gap_unmet": "largest gap (weighted people a year)",
         }
     )
     quality = pd.DataFrame(
@@ -331,15 +331,15 @@ def gap_analysis_workbook(
             "Worst areas",
             "Areas by unmet need (people or families a year beyond capacity)",
             worst_table,
-            "Every area ranked by its priority: its share of each tier's unmet need, every "
-            "need weighing the same (see Assumptions, ranking); the same list as the app and "
-            "the command line.",
+            "Every area ranked by its priority: its unmet people a year, each counting for "
+            "their need's and tier's weight (see Assumptions, ranking); the same list as the "
+            "app and the command line.",
             {
                 "unmet need (people or families a year)": NUM,
-                "priority (points)": NUM1,
-                "largest gap (points)": NUM1,
+                "priority (weighted people a year)": NUM1,
+                "largest gap (weighted people a year)": NUM1,
             },
-            blank={"largest gap": "[z]", "largest gap (points)": "[z]"},
+            blank={"largest gap": "[z]", "largest gap (weighted people a year)": "[z]"},
         ),
         Sheet(
             "Coverage",
@@ -355,7 +355,7 @@ def gap_analysis_workbook(
                 **ratio_formats,
                 "unmet need (tier's unit)": NUM1,
                 "unmet need (people or families a year)": NUM,
-                "priority (points)": NUM1,
+                "priority (weighted people a year)": NUM1,
             },
             wrap=("what the status means",),
         ),

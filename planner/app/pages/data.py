@@ -69,8 +69,22 @@ with cache.shown_errors():
         )
         options.update(
             {
-                f"Ranking weight: {spec.label}": ("ranking", "weights", need)
+                f"Ranking weight: {spec.label}": ("ranking", "needs", need, "weight")
                 for need, spec in needs.items()
+            }
+        )
+        options.update(
+            {
+                f"Ranking weight: {spec.label}, {tier.label}": (
+                    "ranking",
+                    "tiers",
+                    need,
+                    key,
+                    "weight",
+                )
+                for need, spec in needs.items()
+                for key in data.assumptions.ranking.tiers.get(need, {})
+                for tier in [spec.tier_specs[key]]
             }
         )
         options.update(

@@ -34,6 +34,19 @@ with cache.shown_errors():
                 for t in tiers.itertuples(index=False)
             )
         )
+    everywhere = [
+        spec.label
+        for need, spec in a.needs.items()
+        if len(rows := heads[(heads["need"] == need) & (heads["rag"] != "not assessed")])
+        and (rows["rag"] == "red").all()
+    ]
+    if everywhere:
+        st.caption(
+            f"{' and '.join(everywhere)}: red in every area because in each at least one tier "
+            "has capacity for under half of its estimated need (see the tiers under each "
+            "heading): the gap is London-wide, not a postcode lottery, so the ranking below "
+            "and the Plan page's budget, not the colour, say where to start."
+        )
     st.caption(
         "Coverage is capacity ÷ estimated need across the area. Over 100% means more capacity "
         "than the estimate: usually a national or area-wide service counted in every area, "
@@ -70,25 +83,50 @@ with cache.shown_errors():
     st.subheader("Areas with the most unmet need")
     st.caption(
         "Unmet need: people (or families) a year beyond capacity, summed over every tier of "
-        f"every need. Priority (points): {a.ranking.rationale}"
+        "every need. Priority: the same people, each counting for their need's and tier's "
+        f"weight. {a.ranking.rationale}"
     )
+    weights = components.weights_editor(data, key="overview")
     st.dataframe(
-        views.worst_areas()
+        views.worst_areas(weights)
         .rename(
             columns={
                 "area_name": "Area",
                 "unmet_people": "Unmet need (people a year)",
-                "priority": "Priority (points)",
+                "priority": "Priority (weighted people a year)",
                 "red_tiers": "Red tiers",
                 "largest_gap": "Largest gap",
-                "largest_gap_unmet": "Largest gap (points)",
+                "largest_gap_unmet": "Largest gap (weighted people a year)",
             }
         )
         .drop(columns=["area_code"]),
         hide_index=True,
         column_config={
             "Unmet need (people a year)": st.column_config.NumberColumn(format="localized"),
-            "Priority (points)": st.column_config.NumberColumn(format="%.1f"),
-            "Largest gap (points)": st.column_config.NumberColumn(format="%.1f"),
+            "Priority (weighted people a year)": st.column_config.NumberColumn(format="localized"),
+            "Largest gap (weighted people a year)": st.column_config.NumberColumn(
+                format="localized"
+            ),
         },
+    )
+    st.subheader("Does the top five hold?")
+    robust = views.robustness(weights)
+    steady = robust.loc[robust["stays_on_top"], "area_name"].tolist()
+    scenarios = [c for c in robust.columns if c not in ("area_code", "area_name")][:-2]
+    st.caption(
+        f"Each area's rank under {len(scenarios)} rankings: the weights above, demand at the "
+        "low and the high end of every range in the assumptions, and the alternative "
+        "weightings the assumptions name. "
+        + (
+            f"In the top five under every one: {', '.join(steady)}."
+            if steady
+            else "No area is in the top five under every one."
+        )
+    )
+    st.dataframe(
+        robust.drop(columns=["area_code", "stays_on_top"]).rename(
+            columns={"area_name": "Area", "times_in_top": "Times in the top five"}
+        ),
+        hide_index=True,
+        width="stretch",
     )

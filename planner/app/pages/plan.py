@@ -202,20 +202,125 @@ with cache.shown_errors():
         },
     )
     st.subheader("Suggest lots for a budget")
-    budget = st.number_input("Budget (GBP a year)", min_value=0, value=1_000_000, step=50_000)
-    suggestions = views.suggestions(float(budget))
     st.caption(
-        "The largest red gaps first, by unmet need (people or families a year; "
-        f"{data.assumptions.ranking.rationale}) Each lot lifts one borough's tier out of red "
-        "at the unit costs in the assumptions (illustrative until replaced with local prices)."
+        "The set of lots that reduces the most unmet need, weighted as below, for the budget: "
+        "chosen by a solver (HiGHS), not one gap at a time. Each lot is one borough, a "
+        "sub-region or London-wide, at least its service type's minimum viable value; small "
+        "tiers are bought sub-regionally or London-wide; capacity beyond a gap gains nothing. "
+        "Unit costs and minimum lot values are illustrative until replaced with local prices."
     )
-    for lot in suggestions:
-        st.write(
-            f"**{md(lot['name'])}** — {lot['capacity_per_year']:,} more "
-            f"{lot.get('unit', 'people a year')}, £{lot['annual_value_gbp']:,.0f}. "
-            f"{md(lot['rationale'])}"
+    weights = components.weights_editor(data, key="plan")
+    left, right = st.columns(2)
+    budget = left.number_input(
+        "Budget (£ a year)", min_value=0, max_value=100_000_000, value=2_000_000, step=250_000
+    )
+    skip_needs = right.multiselect(
+        "Needs not to buy for",
+        list(data.assumptions.needs),
+        format_func=lambda k: data.assumptions.needs[k].label,
+        key="plan_skip_needs",
+    )
+    keys = views.candidate_lots(tuple(skip_needs))
+    left, right = st.columns(2)
+    pinned = left.multiselect("Lots that must be bought", keys, key="plan_pinned")
+    excluded = right.multiselect(
+        "Lots not to buy", [k for k in keys if k not in pinned], key="plan_excluded"
+    )
+    choice = (weights, tuple(pinned), tuple(excluded), tuple(skip_needs))
+    advice = views.suggestions(float(budget), *choice)
+    lots = advice.lots
+    st.write(
+        f"**{len(lots)} {'lot' if len(lots) == 1 else 'lots'}.** {advice.budget_note} They meet "
+        f"{advice.added_a_year:,.0f} people or families a year of unmet need "
+        f"({advice.weighted_reduced:,.0f} weighted)."
+    )
+    if lots:
+        table = advice.table()
+        st.dataframe(
+            table.drop(columns=["key", "reason", "weighted_added"]).rename(
+                columns={
+                    "lot": "Lot",
+                    "need": "Need",
+                    "tier": "Tier",
+                    "areas": "Boroughs",
+                    "geography": "Geography",
+                    "capacity": "Capacity",
+                    "unit": "Unit",
+                    "annual_value_gbp": "Annual value (£)",
+                    "added_a_year": "Need met a year",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Annual value (£)": st.column_config.NumberColumn(format="localized"),
+                "Need met a year": st.column_config.NumberColumn(format="localized"),
+            },
         )
-    if suggestions and st.button("Add these suggestions to the plan"):
-        for lot in suggestions:
+        with st.expander("Why each lot"):
+            for lot in lots:
+                st.write(f"**{md(lot['name'])}** — {md(lot['rationale'])}")
+    left_open = advice.unfunded()
+    if len(left_open):
+        st.write("**The largest gaps left open**, and what closing them would cost a year:")
+        st.dataframe(
+            left_open[
+                ["rank", "area_name", "need", "tier", "left_unmet", "status", "cost_to_close_gbp"]
+            ].rename(
+                columns={
+                    "rank": "Rank by unmet people",
+                    "area_name": "Borough",
+                    "need": "Need",
+                    "tier": "Tier",
+                    "left_unmet": "Left unmet a year",
+                    "status": "Status",
+                    "cost_to_close_gbp": "Cost to close (£ a year)",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Left unmet a year": st.column_config.NumberColumn(format="localized"),
+                "Cost to close (£ a year)": st.column_config.NumberColumn(format="localized"),
+            },
+        )
+    if lots and st.button("Add these suggestions to the plan"):
+        for lot in lots:
             plan_store.add_lot(registry, who, plan["id"], dict(lot))  # shared: not ours
+        st.session_state["plan_done"] = (
+            f"{len(lots)} suggested {'lot' if len(lots) == 1 else 'lots'} added to "
+            f"“{plan['name']}”."
+        )
         st.rerun()
+    st.subheader("What each budget buys")
+    curve = views.frontier(*choice)
+    st.caption(
+        "Weighted unmet need reduced a year for budgets from £0.25m to £20m: the best set of "
+        "lots at each budget. Where the curve flattens, more money buys less."
+    )
+    st.line_chart(
+        curve.assign(budget_m=curve["budget_gbp"] / 1e6).set_index("budget_m")[
+            ["weighted_unmet_reduced"]
+        ],
+        x_label="Budget (£ million a year)",
+        y_label="Weighted unmet need reduced a year",
+    )
+    st.dataframe(
+        curve.rename(
+            columns={
+                "budget_gbp": "Budget (£ a year)",
+                "weighted_unmet_reduced": "Weighted unmet need reduced",
+                "added_a_year": "People or families a year",
+                "lots": "Lots",
+                "spent_gbp": "Spent (£ a year)",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Budget (£ a year)": st.column_config.NumberColumn(format="localized"),
+            "Spent (£ a year)": st.column_config.NumberColumn(format="localized"),
+            "Weighted unmet need reduced": st.column_config.NumberColumn(format="localized"),
+            "People or families a year": st.column_config.NumberColumn(format="localized"),
+        },
+    )
