@@ -348,8 +348,14 @@ def test_plan_page_creates_a_plan_adds_a_lot_and_shows_the_difference(app):
     assert metrics["More people supported a year"] == "400"
     assert metrics["Cost per extra person"] == "£1,500"
     assert "provision in Havering comes from one provider" in text_of(at)
-    compare = at.dataframe[-1].value
+    compare = next(d.value for d in at.dataframe if "Plan" in d.value.columns)
     assert "Road harm east" in set(compare["Plan"])
+    # the optimiser's suggestion for the default £2m, the gaps it leaves and the curve
+    assert "£2,000,000 allocated" in text_of(at) or "of £2,000,000 allocated" in text_of(at)
+    lots = next(d.value for d in at.dataframe if "Geography" in d.value.columns)
+    assert len(lots) and lots["Annual value (£)"].sum() <= 2_000_000
+    curve = next(d.value for d in at.dataframe if "Weighted unmet need reduced" in d.value.columns)
+    assert curve["Weighted unmet need reduced"].is_monotonic_increasing
 
 
 def test_an_empty_plan_changes_nothing_on_the_plan_page(app):
