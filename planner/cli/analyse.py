@@ -54,13 +54,13 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     print(f"  {'total':<20} {int(counts.sum()):>5}")
     print(
         "\nWorst five areas by unmet need (people or families a year beyond capacity; "
-        "priority: each tier's share of London's unmet need, every need weighing the same "
-        "unless the assumptions' [ranking] says otherwise):"
+        "priority: the same people weighted by their need's and tier's weight, see the "
+        "assumptions' [ranking]):"
     )
     for row in worst_areas(result).itertuples(index=False):
         print(
             f"  {row.area_name:<24} unmet {row.unmet_people:>8,.0f} a year  priority "
-            f"{row.priority:>5.1f}  red tiers {row.red_tiers:>2}  largest gap: {row.largest_gap}"
+            f"{row.priority:>7,.0f}  red tiers {row.red_tiers:>2}  largest gap: {row.largest_gap}"
         )
     if out:
         if out.suffix.lower() == ".csv":
