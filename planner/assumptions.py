@@ -254,36 +254,31 @@ class Assumptions(_Strict):
         return self.thresholds[key].value  # type: ignore[index]
 
     def _ranking_rows(self) -> list[tuple]:
+        """One row per need weight and per tier weight the ranking gives."""
+        r = self.ranking
         rows = []
         for need, spec in self.needs.items():
-            w = self.ranking.needs.get(need)  # type: ignore[call-overload]
-            rows.append(
+            w = r.needs.get(need)  # type: ignore[call-overload]
+            weights = [
                 (
-                    "ranking",
                     f"weight.{need}",
                     self.weight(need),
-                    None,
-                    None,
                     "weight of one unmet person or family a year",
-                    self.ranking.source,
-                    w.rationale if w else self.ranking.rationale,
+                    w.rationale if w else r.rationale,
                 )
-            )
+            ]
             for key in spec.tier_specs:
-                t = self.ranking.tiers.get(need, {}).get(key)  # type: ignore[call-overload]
+                t = r.tiers.get(need, {}).get(key)  # type: ignore[call-overload]
                 if t is not None:
-                    rows.append(
+                    weights.append(
                         (
-                            "ranking",
                             f"weight.{need}.{key}",
                             t.weight,
-                            None,
-                            None,
                             "tier weight (times the need's)",
-                            self.ranking.source,
                             t.rationale,
                         )
                     )
+            rows += [("ranking", k, v, None, None, u, r.source, why) for k, v, u, why in weights]
         return rows
 
     def table(self) -> pd.DataFrame:

@@ -3,11 +3,12 @@ reduces at each budget from £0.25m to £20m (:mod:`planner.allocation` solves e
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pandas as pd
 
-from planner.allocation import Problem, _solution, people_added, solve
+from planner.allocation import Problem, people_added, solve
 
 FRONTIER_BUDGETS = (
     250_000,
@@ -49,7 +50,7 @@ def frontier(
             time_limit=time_limit,
         )
         if best is not None and best.objective > solution.objective:
-            solution = _solution(problem, best.units, budget, best.optimal, best.message)
+            solution = dataclasses.replace(best, budget=float(budget))
         best = solution
         rows.append(
             {

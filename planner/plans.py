@@ -182,7 +182,7 @@ SUGGESTION_COLUMNS = [
     "reason",
 ]
 """The columns of ``planner plan suggest --out``: one row per suggested lot."""
-GAP_COLUMNS = [
+LARGEST_GAP_COLUMNS = [
     "rank",
     "area_name",
     "need",
@@ -288,11 +288,8 @@ def _lots(problem, solution, assumptions: Assumptions, area_set, gaps) -> list[d
     }
     local_min = assumptions.allocation.local_lot_min_demand.value
     lots = []
-    order = np.argsort(-_lot_values(problem, solution, used), kind="stable")
-    for i in order:
+    for i in np.flatnonzero(solution.units > 0):
         units = solution.units[i]
-        if units <= 0:
-            continue
         lot = problem.lots.iloc[i]
         row = shares.getrow(i)
         landing = row.indices
@@ -370,17 +367,13 @@ def _lots(problem, solution, assumptions: Assumptions, area_set, gaps) -> list[d
                 ),
             }
         )
-    return lots
+    # the lot that meets the most weighted need first
+    return sorted(lots, key=lambda lot: -lot["weighted_added"])
 
 
 def _people_unit(unit: str) -> str:
     """What met need is counted in: families a year for places."""
     return "families a year" if "famil" in unit else "people a year"
-
-
-def _lot_values(problem, solution, used) -> np.ndarray:
-    per_unit = problem.shares.multiply(used[None, :]) @ problem.gaps["value"].to_numpy(dtype=float)
-    return np.asarray(per_unit).ravel() * solution.units
 
 
 def _largest_gaps(problem, solution, assumptions: Assumptions, n: int = 10) -> pd.DataFrame:
@@ -409,7 +402,7 @@ def _largest_gaps(problem, solution, assumptions: Assumptions, n: int = 10) -> p
     )
     g["need"] = g["need"].map(lambda k: assumptions.needs[k].label)
     g["tier"] = g["tier_label"]
-    return g[GAP_COLUMNS].reset_index(drop=True)
+    return g[LARGEST_GAP_COLUMNS].reset_index(drop=True)
 
 
 def _budget_note(problem, solution) -> str:

@@ -233,20 +233,18 @@ def test_a_weights_file_replaces_the_ranking(tmp_path: Path, assumptions):
     weighed = load_weights(path, assumptions)
     assert weighed.weight("homicide", "bereaved_families") == 10
     assert weighed.weight("domestic_abuse", "high_risk") == 1  # not named: 1
-    path.write_text(
-        '[ranking]\nsource = "x"\nrationale = "y"\n[ranking.tiers.homicide]\n'
-        'bereaved_families = { weight = 11.0, rationale = "z" }\n',
-        encoding="utf-8",
-    )
-    with pytest.raises(ConfigError, match="less than or equal to 10"):
-        load_weights(path, assumptions)
-    path.write_text(
-        '[ranking]\nsource = "x"\nrationale = "y"\n[ranking.tiers.homicide]\n'
-        'widows = { weight = 2.0, rationale = "z" }\n',
-        encoding="utf-8",
-    )
-    with pytest.raises(ConfigError, match="widows is not a tier of homicide"):
-        load_weights(path, assumptions)
-    path.write_text("[thresholds]\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="one \\[ranking\\] table"):
-        load_weights(path, assumptions)
+    homicide = '[ranking]\nsource = "x"\nrationale = "y"\n[ranking.tiers.homicide]\n'
+    for text, message in (
+        (
+            homicide + 'bereaved_families = { weight = 11.0, rationale = "z" }\n',
+            "less than or equal to 10",
+        ),
+        (
+            homicide + 'widows = { weight = 2.0, rationale = "z" }\n',
+            "widows is not a tier of homicide",
+        ),
+        ("[thresholds]\n", r"one \[ranking\] table"),
+    ):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=message):
+            load_weights(path, assumptions)

@@ -162,11 +162,21 @@ def test_sign_in_overview_map_and_a_boroughs_flags(server):
         frame = page.frame_locator(MAP_FRAME).first
         frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
         assert frame.locator("path.leaflet-interactive").count() == 33
+        # the page goes on below the map (the ranking, its weights and the robustness table):
+        # let the run after signing in end before a picker starts another
+        page.get_by_role("heading", name="Does the top five hold?").wait_for(timeout=60_000)
+        page.wait_for_function(
+            "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        )
         page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "01_overview.png"), full_page=True)
         _another_need_repaints_the_map_in_place(page, frame)
         page.get_by_role("button", name="See flags").first.click()
-        page.get_by_role("heading", name="Gaps & duplication").wait_for(timeout=60_000)
+        try:
+            page.get_by_role("heading", name="Gaps & duplication").wait_for(timeout=60_000)
+        except Exception:
+            page.screenshot(path=str(SHOTS / "01_see_flags_failed.png"), full_page=True)
+            raise
         page.get_by_text("flags for").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "02_gaps_borough.png"), full_page=True)

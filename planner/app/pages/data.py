@@ -75,16 +75,11 @@ with cache.shown_errors():
         )
         options.update(
             {
-                f"Ranking weight: {spec.label}, {tier.label}": (
-                    "ranking",
-                    "tiers",
-                    need,
-                    key,
-                    "weight",
+                f"Ranking weight: {spec.label}, {spec.tier_specs[key].label}": (
+                    ("ranking", "tiers", need, key, "weight")
                 )
                 for need, spec in needs.items()
                 for key in data.assumptions.ranking.tiers.get(need, {})
-                for tier in [spec.tier_specs[key]]
             }
         )
         options.update(
