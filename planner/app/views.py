@@ -47,7 +47,8 @@ def worst_areas(analysis, data, weights: Weights = ()) -> pd.DataFrame:
     _, coverage = weighted(analysis, data, weights)
     result = dataclasses.replace(analysis.result, coverage=coverage)
     table = ranking.worst_areas(result, need_labels=labels)
-    return table.assign(unmet_people=table["unmet_people"].round(0).astype("int64"))
+    whole = ["unmet_people", "priority", "largest_gap_unmet"]
+    return table.assign(**{c: table[c].round(0).astype("int64") for c in whole})
 
 
 @per_analysis
