@@ -369,3 +369,43 @@ def test_an_empty_plan_changes_nothing_on_the_plan_page(app):
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Flags closed"], metrics["Flags opened"]) == ("0", "0")
     assert metrics["More people supported a year"] == "0"
+
+
+def test_weights_changed_on_the_plan_page_redraw_the_suggestion_and_the_overview(app):
+    """BRIEF §4.2: a weight changed on the Plan page changes the suggested lots at once, and
+    the Overview's ranking in the same session."""
+
+    def ranking(at):
+        table = next(
+            d.value for d in at.dataframe if "Priority (weighted people a year)" in d.value
+        )
+        return table.set_index("Area")
+
+    at = app("overview", CAROL)
+    default = ranking(at)
+    at.switch_page("pages/plan.py").run()
+    next(t for t in at.text_input if t.label == "Plan name").input("Weights")
+    next(b for b in at.button if b.label == "Create plan").click().run()
+    lots = next(d.value for d in at.dataframe if "Geography" in d.value.columns)
+    assert "High risk (IDVA / Marac)" in set(lots["Tier"])
+    before = next(d.value for d in at.dataframe if "Weighted unmet need reduced" in d.value.columns)
+    idva = next(n for n in at.number_input if n.key == "plan_w_domestic_abuse_high_risk")
+    idva.set_value(0.0).run()
+    assert not at.exception
+    lots = next(d.value for d in at.dataframe if "Geography" in d.value.columns)
+    assert "High risk (IDVA / Marac)" not in set(lots["Tier"])
+    after = next(d.value for d in at.dataframe if "Weighted unmet need reduced" in d.value.columns)
+    assert not after.equals(before)
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert "Weights changed on the Plan page" in " ".join(c.value for c in at.caption)
+    changed = ranking(at)
+    both = default.index.intersection(changed.index)  # the top five, before and after
+    assert len(both)
+    changed, default = changed.loc[both], default.loc[both]
+    # the same people unmet; IDVA cases now count nothing, so no priority rises and some fall
+    unmet = "Unmet need (people a year)"
+    assert (changed[unmet] == default[unmet]).all()
+    priority = "Priority (weighted people a year)"
+    assert (changed[priority] <= default[priority]).all()
+    assert (changed[priority] < default[priority]).any()

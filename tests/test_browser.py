@@ -98,6 +98,30 @@ def server(home, data_dir):
 FILLS = "ps => ps.map(p => p.getAttribute('fill'))"
 
 
+def _idle(page) -> None:
+    """Wait until the app's script run has ended (the state Streamlit keeps on its root; its
+    status widget shows only after a delay, so its absence can come too early)."""
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        timeout=60_000
+    )
+
+
+def _see_flags(page) -> None:
+    """Click the first finding's "See flags" and wait for the Gaps page. On a loaded machine
+    a click was lost now and then (no run started, the page unchanged after 150 s, and the
+    same click again went through): up to three clicks, 20 s each, then a screenshot."""
+    gaps = page.get_by_role("heading", name="Gaps & duplication")
+    for attempt in range(3):
+        page.get_by_role("button", name="See flags").first.click()
+        try:
+            gaps.wait_for(timeout=20_000)
+            return
+        except Exception:
+            if attempt == 2:
+                page.screenshot(path=str(SHOTS / "01_see_flags_failed.png"), full_page=True)
+                raise
+
+
 def _another_need_repaints_the_map_in_place(page, frame) -> None:
     """Issue 14: the same page stays in the map's frame (a mark left in it survives), with
     33 shapes, and the legend and colours of the new need."""
@@ -111,9 +135,7 @@ def _another_need_repaints_the_map_in_place(page, frame) -> None:
     # the findings under the map are redrawn after it: wait for them and for the rerun's end
     # before the next click, or the click can land on a button the rerun is replacing
     page.get_by_role("heading", name="most serious findings: Hate crime").wait_for()
-    page.wait_for_function(
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
-    )
+    _idle(page)
     assert map_page.evaluate("window.plannerMark") == "still here"
     assert frame.locator("path.leaflet-interactive").count() == 33
     assert fills != map_page.eval_on_selector_all("path.leaflet-interactive", FILLS)
@@ -162,21 +184,14 @@ def test_sign_in_overview_map_and_a_boroughs_flags(server):
         frame = page.frame_locator(MAP_FRAME).first
         frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
         assert frame.locator("path.leaflet-interactive").count() == 33
-        # the page goes on below the map (the ranking, its weights and the robustness table):
+        # the page goes on below the map (the ranking and the robustness table):
         # let the run after signing in end before a picker starts another
         page.get_by_role("heading", name="Does the top five hold?").wait_for(timeout=60_000)
-        page.wait_for_function(
-            "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
-        )
+        _idle(page)
         page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "01_overview.png"), full_page=True)
         _another_need_repaints_the_map_in_place(page, frame)
-        page.get_by_role("button", name="See flags").first.click()
-        try:
-            page.get_by_role("heading", name="Gaps & duplication").wait_for(timeout=60_000)
-        except Exception:
-            page.screenshot(path=str(SHOTS / "01_see_flags_failed.png"), full_page=True)
-            raise
+        _see_flags(page)
         page.get_by_text("flags for").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "02_gaps_borough.png"), full_page=True)

@@ -90,25 +90,43 @@ def area_picker(data, *, key: str, label: str = "Borough", default: str | None =
     return data.area_set.resolve(st.selectbox(label, names, index=index, key=key))
 
 
-def weights_editor(data, *, key: str) -> tuple[tuple[str, str, float], ...]:
-    """Every need's and tier's ranking weight (0 to 10) as number inputs in an expander,
-    starting from this session's weights (shared by the pages) or the assumptions'. Returns
-    the weights that differ from the assumptions (``planner.app.views.Weights``)."""
-    from planner.assumptions import MAX_WEIGHT
-
-    a = data.assumptions
-    saved: dict = st.session_state.setdefault("ranking_weights", {})
+def _default_weights(a) -> dict[tuple[str, str], float]:
+    """(need, "") → the need's weight and (need, tier) → the tier's, as the assumptions say."""
     defaults = {}
     for need, spec in a.needs.items():
         defaults[(need, "")] = a.ranking.weight(need)
         for tier in spec.tier_specs:
             w = a.ranking.tiers.get(need, {}).get(tier)
             defaults[(need, tier)] = 1.0 if w is None else w.weight
+    return defaults
+
+
+def session_weights(data) -> tuple[tuple[str, str, float], ...]:
+    """The ranking weights this session changed (on the Plan page) from the assumptions'
+    (``planner.app.views.Weights``): what every page's ranking reads."""
+    defaults = _default_weights(data.assumptions)
+    saved: dict = st.session_state.get("ranking_weights", {})
+    return tuple(
+        (need, tier, float(w))
+        for (need, tier), w in sorted(saved.items())
+        if (need, tier) in defaults and w != defaults[(need, tier)]
+    )
+
+
+def weights_editor(data, *, key: str) -> tuple[tuple[str, str, float], ...]:
+    """Every need's and tier's ranking weight (0 to 10) as number inputs in an expander,
+    starting from this session's weights or the assumptions'. Returns the weights that
+    differ from the assumptions (:func:`session_weights`)."""
+    from planner.assumptions import MAX_WEIGHT
+
+    a = data.assumptions
+    saved: dict = st.session_state.setdefault("ranking_weights", {})
+    defaults = _default_weights(a)
     with st.expander("Ranking weights: what one unmet person or family a year counts for"):
         st.caption(
             "A person counts for their need's weight × their tier's weight (0 to 10). "
-            f"{a.ranking.rationale} Changes here last for this session; a commissioner makes "
-            "them permanent on Data & assumptions."
+            f"{a.ranking.rationale} Changes here last for this session and reorder the "
+            "Overview's lists too; a commissioner makes them permanent on Data & assumptions."
         )
         for need, spec in a.needs.items():
             columns = st.columns(1 + len(spec.tier_specs))
@@ -127,8 +145,4 @@ def weights_editor(data, *, key: str) -> tuple[tuple[str, str, float], ...]:
             for k in [k for k in st.session_state if str(k).startswith(f"{key}_w_")]:
                 del st.session_state[k]
             st.rerun()
-    return tuple(
-        (need, tier, float(w))
-        for (need, tier), w in sorted(saved.items())
-        if (need, tier) in defaults and w != defaults[(need, tier)]
-    )
+    return session_weights(data)

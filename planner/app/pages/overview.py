@@ -81,12 +81,17 @@ with cache.shown_errors():
 
     coverage_map()
     st.subheader("Areas with the most unmet need")
+    weights = components.session_weights(data)
     st.caption(
         "Unmet need: people (or families) a year beyond capacity, summed over every tier of "
         "every need. Priority: the same people, each counting for their need's and tier's "
-        f"weight. {a.ranking.rationale}"
+        f"weight. {a.ranking.rationale} "
+        + (
+            "Weights changed on the Plan page for this session apply here too."
+            if weights
+            else "Change the weights on the Plan page."
+        )
     )
-    weights = components.weights_editor(data, key="overview")
     st.dataframe(
         views.worst_areas(weights)
         .rename(
