@@ -176,6 +176,14 @@ def test_overview_gaps_plan_and_workbooks_agree_for_one_borough(london):
     overview = worst_areas(analysis.result, n=None).set_index("area_code").loc[code]
     croydon = analysis.result.coverage[analysis.result.coverage["area_code"] == code]
     assert overview["unmet_people"] == pytest.approx(croydon["unmet_people"].sum())
+    # the Gaps page's matrix shows the same coverage, in words (its view, called directly)
+    from planner.app import views  # noqa: F401 (registers the page views)
+    from planner.app.cache import _PER_ANALYSIS
+    from planner.coverage.thresholds import percent
+
+    matrix = _PER_ANALYSIS["planner.app.views.gaps_matrix"](analysis, data)
+    cell = matrix.loc["Croydon", "Domestic abuse: Community support"]
+    assert cell.startswith(f"{row['rag'].capitalize()} {percent(row['ratio']):,.0f}%")
     # the Plan page's largest gaps carry the same unmet need
     advice = suggest(analysis.result.coverage, data.assumptions, data.area_set, budget=2_000_000)
     gap = advice.gaps[
