@@ -393,24 +393,24 @@ def parse_assumptions(raw: dict, *, source: str = "assumptions") -> Assumptions:
 
 def load_assumptions(path: Path) -> Assumptions:
     """Read and check an assumptions TOML file."""
+    raw = _read_toml(path, "Assumptions file", " Set PLANNER_ASSUMPTIONS.")
+    return parse_assumptions(raw, source=str(path))
+
+
+def _read_toml(path: Path, what: str, hint: str = "") -> dict:
+    """A TOML file's tables, or a sentence saying why not."""
     if not path.is_file():
-        raise ConfigError(f"Assumptions file {path} not found. Set PLANNER_ASSUMPTIONS.")
+        raise ConfigError(f"{what} {path} not found.{hint}")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
-    return parse_assumptions(raw, source=str(path))
 
 
 def load_weights(path: Path, assumptions: Assumptions) -> Assumptions:
     """``assumptions`` with the ranking of a weights file: a TOML file holding a ``[ranking]``
     table of the assumptions file's shape (``planner plan suggest --weights FILE``)."""
-    if not path.is_file():
-        raise ConfigError(f"Weights file {path} not found.")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+    raw = _read_toml(path, "Weights file")
     if set(raw) != {"ranking"}:
         raise ConfigError(
             f"{path}: a weights file holds one [ranking] table (found: "
